@@ -1,0 +1,340 @@
+#include "storage/store.h"
+
+#include <cstring>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include "i18n/i18n.h"
+
+namespace yreb::storage {
+namespace {
+
+using i18n::Tr;
+
+// Column family ids, in the order of kFamilyNames.
+enum Family : int { kMeta = 0, kEntries, kHeads, kTips, kCells, kFamilyCount };
+const char* const kFamilyNames[kFamilyCount] = {"default", "entries", "heads", "tips", "cells"};
+
+void PutBigEndian(std::string* out, uint64_t value, int bytes) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+uint64_t GetBigEndian(const char* in, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = value << 8 | static_cast<uint8_t>(in[i]);
+  return value;
+}
+
+// Entry and head keys: origin (u32 BE) || sequence (u64 BE), so a prefix scan
+// over one origin walks its log in order.
+std::string LogKey(uint32_t origin, uint64_t sequence) {
+  std::string key;
+  PutBigEndian(&key, origin, 4);
+  PutBigEndian(&key, sequence, 8);
+  return key;
+}
+
+std::string OriginKey(uint32_t origin) {
+  std::string key;
+  PutBigEndian(&key, origin, 4);
+  return key;
+}
+
+// Cell keys: indicator 0x00 region 0x00 period 0x00 revision (u32 BE)
+// origin (u32 BE) sequence (u64 BE). The three names never contain 0x00:
+// inputs are validated before they reach the store.
+std::string CellPrefix(std::string_view indicator, std::string_view region,
+                       std::string_view period) {
+  std::string key(indicator);
+  key.push_back('\0');
+  if (region.empty()) return key;
+  key.append(region);
+  key.push_back('\0');
+  if (period.empty()) return key;
+  key.append(period);
+  key.push_back('\0');
+  return key;
+}
+
+std::optional<CellRevision> DecodeCellKey(std::string_view key) {
+  CellRevision cell;
+  size_t first = key.find('\0');
+  if (first == std::string_view::npos) return std::nullopt;
+  size_t second = key.find('\0', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  size_t third = key.find('\0', second + 1);
+  if (third == std::string_view::npos || key.size() != third + 1 + 16) return std::nullopt;
+  cell.indicator = std::string(key.substr(0, first));
+  cell.region = std::string(key.substr(first + 1, second - first - 1));
+  cell.period = std::string(key.substr(second + 1, third - second - 1));
+  const char* tail = key.data() + third + 1;
+  cell.revision = static_cast<uint32_t>(GetBigEndian(tail, 4));
+  cell.origin = static_cast<uint32_t>(GetBigEndian(tail + 4, 4));
+  cell.sequence = GetBigEndian(tail + 8, 8);
+  return cell;
+}
+
+absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = Tr("RocksDB {} failed: {}", what, status.ToString());
+  if (status.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsIOError() &&
+      status.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(message);
+  }
+  return absl::InternalError(message);
+}
+
+}  // namespace
+
+Batch::Batch() = default;
+Batch::~Batch() = default;
+
+void Batch::PutEntry(uint32_t origin, uint64_t sequence, std::string_view encoded) {
+  ops_.push_back({kEntries, LogKey(origin, sequence), std::string(encoded)});
+  ++entry_count_;
+}
+
+void Batch::PutHead(const entry::Head& head) {
+  ops_.push_back({kHeads, LogKey(head.origin, head.sequence), entry::EncodeHeadValue(head)});
+}
+
+void Batch::PutTip(const Tip& tip) {
+  std::string value;
+  PutBigEndian(&value, tip.sequence, 8);
+  value.append(crypto::AsBytes(tip.hash));
+  ops_.push_back({kTips, OriginKey(tip.origin), std::move(value)});
+}
+
+void Batch::PutCell(const CellRevision& cell) {
+  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
+  PutBigEndian(&key, cell.revision, 4);
+  PutBigEndian(&key, cell.origin, 4);
+  PutBigEndian(&key, cell.sequence, 8);
+  ops_.push_back({kCells, std::move(key), ""});
+}
+
+void Batch::PutMeta(std::string_view key, std::string_view value) {
+  ops_.push_back({kMeta, std::string(key), std::string(value)});
+}
+
+void Batch::DeleteMeta(std::string_view key) {
+  ops_.push_back({kMeta, std::string(key), "", true});
+}
+
+void Batch::RollbackTo(size_t mark) {
+  while (ops_.size() > mark) {
+    if (ops_.back().family == kEntries) --entry_count_;
+    ops_.pop_back();
+  }
+}
+
+void Batch::Clear() {
+  ops_.clear();
+  entry_count_ = 0;
+}
+
+size_t Batch::byte_size() const {
+  size_t size = 0;
+  for (const Op& op : ops_) size += op.key.size() + op.value.size();
+  return size;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   const Options& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  // Entries are written once and read by key or in log order; large blocks
+  // with compression keep the disk cost near the raw entry bytes.
+  db_options.compression = rocksdb::kZSTD;
+  db_options.max_open_files = 256;
+  db_options.keep_log_file_num = 4;
+  db_options.IncreaseParallelism(2);
+
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_size = 16 * 1024;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions family_options(db_options);
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  family_options.write_buffer_size = 16 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kFamilyNames) descriptors.emplace_back(name, family_options);
+
+  auto store = std::unique_ptr<Store>(new Store());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, path, descriptors, &store->families_, &db);
+  if (!status.ok()) {
+    if (status.IsInvalidArgument() && status.ToString().find("does not exist") != std::string::npos) {
+      return absl::NotFoundError(Tr("no node database at {}", path));
+    }
+    return FromRocks(status, Tr("open of {}", path));
+  }
+  store->db_.reset(db);
+  return store;
+}
+
+Store::~Store() {
+  for (rocksdb::ColumnFamilyHandle* family : families_) db_->DestroyColumnFamilyHandle(family);
+  if (db_ != nullptr) db_->Close();
+}
+
+rocksdb::ColumnFamilyHandle* Store::Family(int id) const { return families_[id]; }
+
+absl::Status Store::Write(const Batch& batch, bool sync) {
+  rocksdb::WriteBatch write_batch;
+  for (const Batch::Op& op : batch.ops_) {
+    if (op.is_delete) {
+      write_batch.Delete(Family(op.family), op.key);
+    } else {
+      write_batch.Put(Family(op.family), op.key, op.value);
+    }
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocks(db_->Write(write_options, &write_batch), Tr("write"));
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetEntry(uint32_t origin,
+                                                           uint64_t sequence) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), Family(kEntries), LogKey(origin, sequence), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return FromRocks(status, Tr("read"));
+  return value;
+}
+
+absl::StatusOr<std::optional<entry::Head>> Store::GetHead(uint32_t origin,
+                                                          uint64_t sequence) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), Family(kHeads), LogKey(origin, sequence), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return FromRocks(status, Tr("read"));
+  absl::StatusOr<entry::Head> head = entry::DecodeHeadValue(origin, sequence, value);
+  if (!head.ok()) return head.status();
+  return *head;
+}
+
+absl::StatusOr<std::optional<Tip>> Store::GetTip(uint32_t origin) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), Family(kTips), OriginKey(origin), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return FromRocks(status, Tr("read"));
+  if (value.size() != 8 + crypto::kHashSize) {
+    return absl::DataLossError(Tr("stored version vector entry of origin {} is damaged", origin));
+  }
+  Tip tip{origin, GetBigEndian(value.data(), 8), {}};
+  std::memcpy(tip.hash.data(), value.data() + 8, crypto::kHashSize);
+  return tip;
+}
+
+absl::StatusOr<std::vector<Tip>> Store::GetTips() const {
+  std::vector<Tip> tips;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kTips)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    rocksdb::Slice value = it->value();
+    if (key.size() != 4 || value.size() != 8 + crypto::kHashSize) {
+      return absl::DataLossError(Tr("stored version vector is damaged"));
+    }
+    Tip tip{static_cast<uint32_t>(GetBigEndian(key.data(), 4)), GetBigEndian(value.data(), 8), {}};
+    std::memcpy(tip.hash.data(), value.data() + 8, crypto::kHashSize);
+    tips.push_back(tip);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), Tr("read"));
+  return tips;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetMeta(std::string_view key) const {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Family(kMeta),
+                                    rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return FromRocks(status, Tr("read"));
+  return value;
+}
+
+absl::Status Store::ScanEntries(
+    uint32_t origin, uint64_t first_sequence,
+    const std::function<bool(uint64_t sequence, std::string_view encoded)>& visit) const {
+  std::string prefix = OriginKey(origin);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
+  for (it->Seek(LogKey(origin, first_sequence)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    uint64_t sequence = GetBigEndian(it->key().data() + 4, 8);
+    if (!visit(sequence, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::Status Store::ScanHeads(uint32_t origin,
+                              const std::function<bool(const entry::Head& head)>& visit) const {
+  std::string prefix = OriginKey(origin);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kHeads)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t sequence = GetBigEndian(it->key().data() + 4, 8);
+    absl::StatusOr<entry::Head> head = entry::DecodeHeadValue(
+        origin, sequence, std::string_view(it->value().data(), it->value().size()));
+    if (!head.ok()) return head.status();
+    if (!visit(*head)) break;
+  }
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_view indicator,
+                                                                  std::string_view region,
+                                                                  std::string_view period) const {
+  std::vector<CellRevision> revisions;
+  absl::Status status = ScanCells(indicator, region, [&](const CellRevision& cell) {
+    if (cell.period == period) revisions.push_back(cell);
+    return cell.period <= period;
+  });
+  if (!status.ok()) return status;
+  return revisions;
+}
+
+absl::Status Store::ScanCells(std::string_view indicator, std::string_view region,
+                              const std::function<bool(const CellRevision& cell)>& visit) const {
+  std::string prefix = CellPrefix(indicator, region, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kCells)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::optional<CellRevision> cell =
+        DecodeCellKey(std::string_view(it->key().data(), it->key().size()));
+    if (!cell.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
+    if (!visit(*cell)) break;
+  }
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::Status Store::CorruptEntryForTest(uint32_t origin, uint64_t sequence,
+                                        std::string_view bytes) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), Family(kEntries), LogKey(origin, sequence),
+                            rocksdb::Slice(bytes.data(), bytes.size())),
+                   "write");
+}
+
+uint64_t Store::ApproximateSize() const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* family : families_) {
+    uint64_t size = 0;
+    db_->GetIntProperty(family, rocksdb::DB::Properties::kTotalSstFilesSize, &size);
+    total += size;
+    db_->GetIntProperty(family, rocksdb::DB::Properties::kCurSizeAllMemTables, &size);
+    total += size;
+  }
+  return total;
+}
+
+}  // namespace yreb::storage

@@ -1,0 +1,144 @@
+// A node's RocksDB database: origin-log entries, signed heads, the version
+// vector and the cell index, in separate column families.
+//
+// Every change goes through Store::Write with a Batch, so entries, the heads
+// that cover them, the version vector and the index move together: a crash at
+// any instant leaves them consistent.
+#ifndef YREB_STORAGE_STORE_H_
+#define YREB_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/crypto.h"
+#include "proto/entry.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace yreb::storage {
+
+// The newest entry of one origin held by this store.
+struct Tip {
+  uint32_t origin = 0;
+  uint64_t sequence = 0;
+  crypto::Hash hash{};
+};
+
+// One revision of a cell (indicator, region, period) in the index.
+struct CellRevision {
+  std::string indicator;
+  std::string region;
+  std::string period;
+  uint32_t revision = 0;
+  uint32_t origin = 0;
+  uint64_t sequence = 0;
+};
+
+// A group of changes applied atomically by Store::Write.
+class Batch {
+ public:
+  Batch();
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  void PutEntry(uint32_t origin, uint64_t sequence, std::string_view encoded);
+  void PutHead(const entry::Head& head);
+  void PutTip(const Tip& tip);
+  void PutCell(const CellRevision& cell);
+  void PutMeta(std::string_view key, std::string_view value);
+  void DeleteMeta(std::string_view key);
+
+  // Returns a mark for RollbackTo: the changes added so far.
+  size_t Mark() const { return ops_.size(); }
+  // Drops every change added after `mark` was taken.
+  void RollbackTo(size_t mark);
+
+  size_t entry_count() const { return entry_count_; }
+  bool empty() const { return ops_.empty(); }
+  void Clear();
+  size_t byte_size() const;
+
+ private:
+  friend class Store;
+  struct Op {
+    int family;
+    std::string key;
+    std::string value;
+    bool is_delete = false;
+  };
+  std::vector<Op> ops_;
+  size_t entry_count_ = 0;
+};
+
+class Store {
+ public:
+  struct Options {
+    bool create_if_missing = false;
+  };
+
+  // Opens the database at `path`. Fails with NotFound when it does not exist
+  // and create_if_missing is false, and with FailedPrecondition when another
+  // process holds it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const Options& options);
+  ~Store();
+
+  // Applies `batch` atomically; with `sync` the write-ahead log is on disk
+  // before this returns.
+  absl::Status Write(const Batch& batch, bool sync);
+
+  absl::StatusOr<std::optional<std::string>> GetEntry(uint32_t origin, uint64_t sequence) const;
+  absl::StatusOr<std::optional<entry::Head>> GetHead(uint32_t origin, uint64_t sequence) const;
+  absl::StatusOr<std::optional<Tip>> GetTip(uint32_t origin) const;
+  // Returns the version vector: one tip per origin, ordered by origin.
+  absl::StatusOr<std::vector<Tip>> GetTips() const;
+  absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key) const;
+
+  // Calls `visit` for each entry of `origin` from `first_sequence` on, in
+  // order, until it returns false.
+  absl::Status ScanEntries(
+      uint32_t origin, uint64_t first_sequence,
+      const std::function<bool(uint64_t sequence, std::string_view encoded)>& visit) const;
+  // Calls `visit` for each stored head of `origin`, in order.
+  absl::Status ScanHeads(uint32_t origin,
+                         const std::function<bool(const entry::Head& head)>& visit) const;
+
+  // Returns every revision of the cell, lowest revision first.
+  absl::StatusOr<std::vector<CellRevision>> GetCellRevisions(std::string_view indicator,
+                                                             std::string_view region,
+                                                             std::string_view period) const;
+  // Calls `visit` for every cell revision of `indicator` (and `region` when not
+  // empty), ordered by region, period and revision.
+  absl::Status ScanCells(std::string_view indicator, std::string_view region,
+                         const std::function<bool(const CellRevision& cell)>& visit) const;
+
+  // Writes raw bytes under an entry key, bypassing every check. For tests
+  // that simulate disk corruption only.
+  absl::Status CorruptEntryForTest(uint32_t origin, uint64_t sequence, std::string_view bytes);
+
+  // Returns the approximate size of the live data files in bytes.
+  uint64_t ApproximateSize() const;
+
+ private:
+  Store() = default;
+  rocksdb::ColumnFamilyHandle* Family(int id) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+};
+
+}  // namespace yreb::storage
+
+#endif  // YREB_STORAGE_STORE_H_

@@ -1,0 +1,210 @@
+#include "sync/origin_log.h"
+
+#include <chrono>
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "i18n/i18n.h"
+#include "proto/entry.h"
+
+namespace yreb::sync {
+namespace {
+
+using i18n::Tr;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+uint64_t AppendContext::Append(proto::EntryKind kind, std::string_view body) {
+  uint64_t sequence = tip_.sequence + 1;
+  std::string encoded =
+      entry::Encode(log_->origin_, sequence, tip_.hash, kind, now_ms_, body);
+  crypto::Hash hash = entry::HashEntry(encoded);
+  batch_->PutEntry(log_->origin_, sequence, encoded);
+  tip_ = storage::Tip{log_->origin_, sequence, hash};
+
+  if (sequence % log_->options_.head_interval == 0) {
+    batch_->PutHead(entry::SignHead(*log_->key_, log_->origin_, sequence, hash));
+    last_head_sequence_ = sequence;
+  }
+  return sequence;
+}
+
+absl::Status AppendContext::Flush() {
+  ++flushes_;
+  return log_->WriteBatch(*this);
+}
+
+absl::StatusOr<std::unique_ptr<OriginLog>> OriginLog::Open(storage::Store* store,
+                                                           const crypto::PrivateKey* key,
+                                                           uint32_t origin,
+                                                           const Options& options) {
+  auto log = std::unique_ptr<OriginLog>(new OriginLog(store, key, origin, options));
+  absl::StatusOr<std::optional<storage::Tip>> tip = store->GetTip(origin);
+  if (!tip.ok()) return tip.status();
+  if (tip->has_value()) {
+    log->durable_tip_ = **tip;
+    log->durable_head_sequence_ = (*tip)->sequence;
+  } else {
+    log->durable_tip_ = storage::Tip{origin, 0, {}};
+  }
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  return log;
+}
+
+OriginLog::OriginLog(storage::Store* store, const crypto::PrivateKey* key, uint32_t origin,
+                     const Options& options)
+    : store_(store), key_(key), origin_(origin), options_(options) {}
+
+OriginLog::~OriginLog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void OriginLog::Submit(Job job, Done done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (blocked_.has_value()) {
+    std::string reason = *blocked_;
+    lock.unlock();
+    done(absl::FailedPreconditionError(reason));
+    return;
+  }
+  if (stopping_) {
+    lock.unlock();
+    done(absl::UnavailableError(Tr("the node is shutting down; retry after it restarts")));
+    return;
+  }
+  queue_.emplace_back(std::move(job), std::move(done));
+  lock.unlock();
+  work_ready_.notify_one();
+}
+
+absl::Status OriginLog::Run(Job job) {
+  std::promise<absl::Status> promise;
+  std::future<absl::Status> result = promise.get_future();
+  Submit(std::move(job), [&promise](absl::Status status) { promise.set_value(status); });
+  return result.get();
+}
+
+void OriginLog::BlockAppends(std::string reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  blocked_ = std::move(reason);
+}
+
+std::optional<std::string> OriginLog::blocked_reason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return blocked_;
+}
+
+storage::Tip OriginLog::durable_tip() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return durable_tip_;
+}
+
+void OriginLog::WriterLoop() {
+  while (true) {
+    std::deque<std::pair<Job, Done>> jobs;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && jobs.size() < options_.max_group_jobs) {
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunGroup(std::move(jobs));
+  }
+}
+
+void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
+  storage::Batch batch;
+  std::unordered_map<std::string, std::string> scratch;
+  AppendContext context;
+  context.log_ = this;
+  context.store_ = store_;
+  context.batch_ = &batch;
+  context.scratch_ = &scratch;
+  context.now_ms_ = NowMs();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context.tip_ = durable_tip_;
+  }
+  context.last_head_sequence_ = durable_head_sequence_;
+
+  std::vector<absl::Status> results;
+  results.reserve(jobs.size());
+  for (auto& [job, done] : jobs) {
+    // A failed write inside an earlier job's Flush blocks the rest.
+    if (std::optional<std::string> reason = blocked_reason(); reason.has_value()) {
+      results.push_back(absl::FailedPreconditionError(*reason));
+      continue;
+    }
+    size_t mark = batch.Mark();
+    size_t flushes_before = context.flushes_;
+    storage::Tip tip_before = context.tip_;
+    uint64_t head_before = context.last_head_sequence_;
+    absl::Status status = job(context);
+    if (!status.ok() && context.flushes_ == flushes_before) {
+      // Undo what the failed job appended; a job that flushed keeps its
+      // staged entries, which count only behind a commit marker.
+      batch.RollbackTo(mark);
+      context.tip_ = tip_before;
+      context.last_head_sequence_ = head_before;
+    }
+    results.push_back(status);
+  }
+
+  absl::Status write_status = WriteBatch(context);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    absl::Status status = results[i].ok() ? write_status : results[i];
+    if (jobs[i].second) jobs[i].second(status);
+  }
+}
+
+absl::Status OriginLog::WriteBatch(AppendContext& context) {
+  storage::Batch& batch = *context.batch_;
+  if (batch.empty()) return absl::OkStatus();
+
+  if (context.tip_.sequence > context.last_head_sequence_) {
+    batch.PutHead(entry::SignHead(*key_, origin_, context.tip_.sequence, context.tip_.hash));
+    context.last_head_sequence_ = context.tip_.sequence;
+  }
+  batch.PutTip(context.tip_);
+
+  absl::Status status = store_->Write(batch, options_.sync);
+  batch.Clear();
+  if (!status.ok()) {
+    // The sequences of this group were never durable and may be reused, but
+    // RocksDB refuses writes after such an error until the node restarts, so
+    // block appends and let the restart reload the durable tip.
+    std::string reason = Tr(
+        "writing the origin log failed ({}); nothing of the last group was stored. Free disk "
+        "space or fix the storage, then restart the node",
+        status.message());
+    spdlog::error("origin log write failed: origin={} sequence={} error={}", origin_,
+                  context.tip_.sequence, status.message());
+    BlockAppends(reason);
+    std::lock_guard<std::mutex> lock(mu_);
+    context.tip_ = durable_tip_;
+    context.last_head_sequence_ = durable_head_sequence_;
+    return absl::UnavailableError(reason);
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  durable_tip_ = context.tip_;
+  durable_head_sequence_ = context.last_head_sequence_;
+  return absl::OkStatus();
+}
+
+}  // namespace yreb::sync

@@ -1,0 +1,132 @@
+// The append path of this node's own origin log.
+//
+// One writer thread assembles commit groups: it runs the queued jobs, chains
+// their entries (each carries the hash of the one before), signs a head at the
+// end of the group and at every `head_interval`-th sequence, and writes the
+// entries, heads, version-vector tip and whatever the jobs added to the batch
+// as one synced RocksDB write. Callers learn of success only after that write,
+// so every acknowledged entry survives a crash.
+#ifndef YREB_SYNC_ORIGIN_LOG_H_
+#define YREB_SYNC_ORIGIN_LOG_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/crypto.h"
+#include "proto/record.pb.h"
+#include "storage/store.h"
+
+namespace yreb::sync {
+
+class OriginLog;
+
+// What a job sees while it runs inside a commit group.
+class AppendContext {
+ public:
+  // Appends an entry of `kind` with `body` and returns its sequence.
+  uint64_t Append(proto::EntryKind kind, std::string_view body);
+
+  // The group's pending write; jobs add their index changes here.
+  storage::Batch& batch() { return *batch_; }
+  const storage::Store& store() const { return *store_; }
+
+  // Writes everything appended so far (with a head) durably and starts a new
+  // batch, for imports staged in chunks behind a commit marker. Entries
+  // written by Flush stay in the log even when the job later fails.
+  absl::Status Flush();
+
+  // Per-group scratch space for callers, e.g. the latest revision of cells
+  // written earlier in the same group. Cleared at the start of each group.
+  std::unordered_map<std::string, std::string>& scratch() { return *scratch_; }
+
+  uint64_t next_sequence() const { return tip_.sequence + 1; }
+
+ private:
+  friend class OriginLog;
+  OriginLog* log_ = nullptr;
+  storage::Store* store_ = nullptr;
+  storage::Batch* batch_ = nullptr;
+  std::unordered_map<std::string, std::string>* scratch_ = nullptr;
+  storage::Tip tip_;               // newest appended, durable or not
+  uint64_t last_head_sequence_ = 0;
+  size_t flushes_ = 0;
+  int64_t now_ms_ = 0;
+};
+
+class OriginLog {
+ public:
+  struct Options {
+    // A head is signed at every sequence divisible by this and at the end of
+    // each commit group.
+    uint64_t head_interval = 1024;
+    // Maximum jobs in one commit group.
+    size_t max_group_jobs = 4096;
+    // fsync the RocksDB write-ahead log before acknowledging.
+    bool sync = true;
+  };
+
+  using Job = std::function<absl::Status(AppendContext& context)>;
+  using Done = std::function<void(absl::Status status)>;
+
+  // Opens the log of `origin` in `store`, continuing from its stored tip.
+  // `key` must outlive the log.
+  static absl::StatusOr<std::unique_ptr<OriginLog>> Open(storage::Store* store,
+                                                         const crypto::PrivateKey* key,
+                                                         uint32_t origin, const Options& options);
+  // Finishes the queued jobs, then stops the writer.
+  ~OriginLog();
+
+  // Queues `job` for the next commit group. `done` runs on the writer thread
+  // after the group is durable, with the job's status or the write error.
+  // When appends are blocked, `done` runs at once with FailedPrecondition.
+  void Submit(Job job, Done done);
+
+  // Runs `job` and waits for its group to be durable.
+  absl::Status Run(Job job);
+
+  // Rejects all later appends with `reason` (e.g. an empty store whose key
+  // has written before, or a failed write).
+  void BlockAppends(std::string reason);
+  std::optional<std::string> blocked_reason() const;
+
+  // Returns the newest durable entry of this log; sequence 0 when empty.
+  storage::Tip durable_tip() const;
+  uint32_t origin() const { return origin_; }
+
+ private:
+  friend class AppendContext;
+  OriginLog(storage::Store* store, const crypto::PrivateKey* key, uint32_t origin,
+            const Options& options);
+  void WriterLoop();
+  void RunGroup(std::deque<std::pair<Job, Done>> jobs);
+  absl::Status WriteBatch(AppendContext& context);
+
+  storage::Store* const store_;
+  const crypto::PrivateKey* const key_;
+  const uint32_t origin_;
+  const Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::deque<std::pair<Job, Done>> queue_;  // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::optional<std::string> blocked_;      // guarded by mu_
+  storage::Tip durable_tip_;                // guarded by mu_
+  uint64_t durable_head_sequence_ = 0;      // writer thread only
+
+  std::thread writer_;
+};
+
+}  // namespace yreb::sync
+
+#endif  // YREB_SYNC_ORIGIN_LOG_H_
