@@ -13,3 +13,5 @@ endfunction()
 
 yreb_importers_test(decimal_test yreb_common yreb_i18n)
 yreb_importers_test(period_test yreb_common yreb_i18n)
+yreb_importers_test(catalog_test yreb_catalog yreb_i18n)
+target_compile_definitions(catalog_test PRIVATE YREB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
