@@ -1,0 +1,626 @@
+// yrebctl: the command-line tool of yreb-sync. Node commands talk to a running
+// yreb-node over its admin socket; keygen, init and catalog hash work offline.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+#include "cli/admin_client.h"
+#include "crypto/crypto.h"
+#include "i18n/i18n.h"
+#include "node/config.h"
+#include "node/node.h"
+
+namespace yreb::cli {
+namespace {
+
+using i18n::Tr;
+using nlohmann::json;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+
+int Fail(const std::string& message, int code = kExitFailed) {
+  std::cerr << "yrebctl: " << message << "\n";
+  return code;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(Tr("{} is a directory, not a file", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Accepts the English keyword or the Chinese term of a data status.
+absl::StatusOr<proto::DataStatus> ParseStatus(const std::string& text) {
+  if (text == "preliminary" || text == "初步核算") return proto::DATA_STATUS_PRELIMINARY;
+  if (text == "preliminary-verification" || text == "初步核实") {
+    return proto::DATA_STATUS_PRELIMINARY_VERIFICATION;
+  }
+  if (text == "final" || text == "最终核实") return proto::DATA_STATUS_FINAL_VERIFICATION;
+  if (text == "revised" || text == "修订") return proto::DATA_STATUS_REVISED;
+  return absl::InvalidArgumentError(
+      Tr("invalid status {}; use preliminary (初步核算), preliminary-verification (初步核实), "
+         "final (最终核实) or revised (修订)",
+         text));
+}
+
+std::string StatusName(proto::DataStatus status) {
+  switch (status) {
+    case proto::DATA_STATUS_PRELIMINARY: return Tr("preliminary");
+    case proto::DATA_STATUS_PRELIMINARY_VERIFICATION: return Tr("preliminary verification");
+    case proto::DATA_STATUS_FINAL_VERIFICATION: return Tr("final verification");
+    case proto::DATA_STATUS_REVISED: return Tr("revised");
+    default: return "-";
+  }
+}
+
+std::string OutcomeName(proto::PutReply::Outcome outcome) {
+  switch (outcome) {
+    case proto::PutReply::OUTCOME_NEW: return "new";
+    case proto::PutReply::OUTCOME_REVISED: return "revised";
+    case proto::PutReply::OUTCOME_UNCHANGED: return "unchanged";
+    default: return "unknown";
+  }
+}
+
+std::string DefaultConfigPath() {
+  const char* from_env = std::getenv("YREB_CONFIG");
+  return from_env != nullptr ? from_env : "/etc/yreb-sync/node.toml";
+}
+
+// --- offline commands -------------------------------------------------------
+
+int RunKeygen(const std::string& prefix) {
+  crypto::PrivateKey key = crypto::PrivateKey::Generate();
+  absl::Status status = crypto::WriteKeyPair(key, prefix + ".key", prefix + ".pub");
+  if (!status.ok()) return Fail(std::string(status.message()));
+  std::cout << Tr("wrote private key {} (mode 0600) and public key {}", prefix + ".key",
+                  prefix + ".pub")
+            << "\n"
+            << Tr("fingerprint: {}", key.public_key().Fingerprint()) << "\n";
+  return 0;
+}
+
+int RunInit(uint32_t node_id, const std::string& dir) {
+  if (!node::IsMemberProvince(node_id)) {
+    return Fail(Tr("--node-id {} is not a member province code; use one of 310000, 320000, "
+                   "330000, 340000, 360000, 420000, 430000, 500000, 510000, 520000, 530000",
+                   node_id),
+                kExitBadInput);
+  }
+  std::error_code error;
+  std::filesystem::path root(dir);
+  if (std::filesystem::exists(root / "node.toml", error) ||
+      std::filesystem::exists(root / "node.key", error)) {
+    return Fail(Tr("{} already holds a node (node.toml or node.key); choose another directory",
+                   dir),
+                kExitBadInput);
+  }
+  std::filesystem::create_directories(root, error);
+  if (error) return Fail(Tr("cannot create {}: {}", dir, error.message()));
+  ::chmod(root.c_str(), 0750);
+
+  crypto::PrivateKey key = crypto::PrivateKey::Generate();
+  absl::Status status = crypto::WriteKeyPair(key, (root / "node.key").string(),
+                                             (root / "node.pub").string());
+  if (!status.ok()) return Fail(std::string(status.message()));
+
+  std::ofstream config(root / "node.toml");
+  config << node::DefaultConfigText(node_id);
+  config.close();
+  if (!config) return Fail(Tr("cannot write {}", (root / "node.toml").string()));
+
+  status = node::CreateStore((root / "data").string(), key.public_key().Fingerprint());
+  if (!status.ok()) return Fail(std::string(status.message()));
+  std::filesystem::create_directories(root / "run", error);
+  ::chmod((root / "run").c_str(), 0750);
+
+  std::cout << Tr("initialized node {} ({}) in {}", node_id, node::MemberProvinceName(node_id),
+                  dir)
+            << "\n"
+            << Tr("key fingerprint: {}", key.public_key().Fingerprint()) << "\n"
+            << Tr("start it with: yreb-node --config {}", (root / "node.toml").string()) << "\n";
+  return 0;
+}
+
+int RunCatalogHash(bool as_json) {
+  const catalog::Catalog& catalog = catalog::Catalog::Default();
+  if (as_json) {
+    std::cout << json{{"version", catalog.version()}, {"sha256", catalog.Sha256Hex()}}.dump()
+              << "\n";
+  } else {
+    std::cout << catalog.Sha256Hex() << "\n";
+  }
+  return 0;
+}
+
+int RunCatalogShow(bool as_json) {
+  const catalog::Catalog& catalog = catalog::Catalog::Default();
+  if (as_json) {
+    std::cout << catalog.bytes();
+    return 0;
+  }
+  bool chinese = i18n::CurrentLang() == i18n::Lang::kChinese;
+  std::cout << Tr("catalog version {}, SHA-256 {}", catalog.version(), catalog.Sha256Hex())
+            << "\n";
+  for (const catalog::Indicator& indicator : catalog.indicators()) {
+    std::cout << fmt::format("  {:<28} {} ({})\n", indicator.code,
+                             chinese ? indicator.name_zh : indicator.name_en, indicator.unit);
+  }
+  return 0;
+}
+
+// --- node commands ------------------------------------------------------------
+
+int RunStatus(AdminClient& client, bool as_json) {
+  proto::StatusReply reply;
+  auto context = client.NewContext(std::chrono::seconds(10));
+  grpc::Status status = client.stub().GetStatus(context.get(), proto::StatusRequest(), &reply);
+  if (!status.ok()) return Fail(client.Describe(status));
+  if (as_json) {
+    json vector = json::array();
+    for (const auto& tip : reply.version_vector()) {
+      vector.push_back({{"origin", tip.origin()}, {"sequence", tip.sequence()},
+                        {"hash", tip.hash()}});
+    }
+    std::cout << json{{"node_id", reply.node_id()},
+                      {"province", reply.province_name()},
+                      {"key_fingerprint", reply.key_fingerprint()},
+                      {"append_allowed", reply.append_allowed()},
+                      {"append_blocked_reason", reply.append_blocked_reason()},
+                      {"version_vector", vector},
+                      {"database_bytes", reply.database_bytes()},
+                      {"version", reply.version()}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::cout << Tr("node {} ({}), yreb-sync {}", reply.node_id(), reply.province_name(),
+                  reply.version())
+            << "\n"
+            << Tr("key fingerprint: {}", reply.key_fingerprint()) << "\n";
+  if (reply.append_allowed()) {
+    std::cout << Tr("appends: allowed") << "\n";
+  } else {
+    std::cout << Tr("appends: BLOCKED: {}", reply.append_blocked_reason()) << "\n";
+  }
+  std::cout << Tr("version vector:") << "\n";
+  if (reply.version_vector().empty()) std::cout << "  " << Tr("(empty)") << "\n";
+  for (const auto& tip : reply.version_vector()) {
+    std::cout << fmt::format("  {}  {:>10}  {}\n", tip.origin(), tip.sequence(),
+                             tip.hash().substr(0, 16));
+  }
+  std::cout << Tr("database size: {} bytes", reply.database_bytes()) << "\n";
+  return 0;
+}
+
+void PrintPut(const proto::PutReply& reply, bool as_json) {
+  if (as_json) {
+    std::cout << json{{"outcome", OutcomeName(reply.outcome())},
+                      {"sequence", reply.sequence()},
+                      {"revision", reply.revision()}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  switch (reply.outcome()) {
+    case proto::PutReply::OUTCOME_UNCHANGED:
+      std::cout << Tr("unchanged: equal to revision {}; nothing written", reply.revision())
+                << "\n";
+      break;
+    case proto::PutReply::OUTCOME_REVISED:
+      std::cout << Tr("stored revision {} as entry {}", reply.revision(), reply.sequence())
+                << "\n";
+      break;
+    default:
+      std::cout << Tr("stored as entry {}", reply.sequence()) << "\n";
+      break;
+  }
+}
+
+int RunPut(AdminClient& client, const proto::PutRequest& request, bool as_json) {
+  proto::PutReply reply;
+  auto context = client.NewContext(std::chrono::seconds(60));
+  grpc::Status status = client.stub().Put(context.get(), request, &reply);
+  if (!status.ok()) {
+    return Fail(client.Describe(status), status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
+                                             ? kExitBadInput
+                                             : kExitFailed);
+  }
+  PrintPut(reply, as_json);
+  return 0;
+}
+
+// Streams observations from standard input, one per line:
+// indicator,region,period,value. Prints "ack LINE SEQUENCE OUTCOME" for each
+// line once it is durable, or "error LINE MESSAGE".
+int RunPutStdin(AdminClient& client, proto::DataStatus data_status) {
+  auto context = client.NewContext(std::chrono::seconds(24 * 3600));
+  auto stream = client.stub().PutStream(context.get());
+  std::vector<int> line_numbers;
+  std::mutex mu;
+  int failures = 0;
+
+  std::thread reader([&] {
+    proto::PutReply reply;
+    size_t index = 0;
+    while (stream->Read(&reply)) {
+      int line;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        line = line_numbers[index++];
+      }
+      if (!reply.error().empty()) {
+        std::cout << "error " << line << " " << reply.error() << "\n";
+        ++failures;
+      } else {
+        std::cout << "ack " << line << " " << reply.sequence() << " "
+                  << OutcomeName(reply.outcome()) << "\n";
+      }
+      std::cout.flush();
+    }
+  });
+
+  std::string text;
+  int line = 0;
+  bool sent_all = true;
+  while (std::getline(std::cin, text)) {
+    ++line;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty() || text[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::stringstream split(text);
+    for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
+    if (fields.size() != 4) {
+      std::cout << "error " << line << " "
+                << Tr("expected 4 fields indicator,region,period,value, got {}", fields.size())
+                << "\n";
+      ++failures;
+      continue;
+    }
+    proto::PutRequest request;
+    request.set_indicator(fields[0]);
+    request.set_region(fields[1]);
+    request.set_period(fields[2]);
+    request.set_value(fields[3]);
+    request.set_status(data_status);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      line_numbers.push_back(line);
+    }
+    if (!stream->Write(request)) {
+      sent_all = false;
+      break;
+    }
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status status = stream->Finish();
+  if (!status.ok() || !sent_all) {
+    return Fail(client.Describe(status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                           "stream closed")
+                                            : status));
+  }
+  return failures == 0 ? 0 : kExitFailed;
+}
+
+int RunQuery(AdminClient& client, const proto::QueryRequest& request, bool as_json) {
+  proto::QueryReply reply;
+  auto context = client.NewContext(std::chrono::seconds(120));
+  grpc::Status status = client.stub().Query(context.get(), request, &reply);
+  if (!status.ok()) {
+    return Fail(client.Describe(status), status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
+                                             ? kExitBadInput
+                                             : kExitFailed);
+  }
+  if (as_json) {
+    json rows = json::array();
+    for (const proto::QueriedRevision& revision : reply.revisions()) {
+      const proto::Record& record = revision.record();
+      rows.push_back({{"indicator", record.indicator()},
+                      {"region", record.region()},
+                      {"period", record.period()},
+                      {"value", record.value()},
+                      {"unit", record.unit()},
+                      {"revision", record.revision()},
+                      {"status", StatusName(record.status())},
+                      {"withdrawn", record.withdrawn()},
+                      {"note", record.note()},
+                      {"catalog_version", record.catalog_version()},
+                      {"origin", revision.origin()},
+                      {"sequence", revision.sequence()},
+                      {"created_ms", revision.created_ms()}});
+    }
+    std::cout << rows.dump(2) << "\n";
+    return 0;
+  }
+  if (reply.revisions().empty()) {
+    std::cout << Tr("no values found") << "\n";
+    return 0;
+  }
+  for (const proto::QueriedRevision& revision : reply.revisions()) {
+    const proto::Record& record = revision.record();
+    std::string value = record.withdrawn() ? Tr("(withdrawn)") : record.value();
+    std::cout << fmt::format("{}  {}  {:<9} {:>16} {}  r{}  {}  #{}", record.indicator(),
+                             record.region(), record.period(), value, record.unit(),
+                             record.revision(), StatusName(record.status()), revision.sequence());
+    if (!record.note().empty()) std::cout << "  " << Tr("note: {}", record.note());
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int RunVerify(AdminClient& client, bool as_json) {
+  auto context = client.NewContext(std::chrono::seconds(6 * 3600));
+  auto reader = client.stub().Verify(context.get(), proto::VerifyRequest());
+  proto::VerifyProgress progress, last;
+  bool interactive = ::isatty(STDERR_FILENO) && !as_json;
+  while (reader->Read(&progress)) {
+    last = progress;
+    if (!progress.done() && interactive) {
+      std::cerr << "\r" << Tr("checked {} of {} entries", progress.entries_checked(),
+                              progress.entries_total())
+                << std::flush;
+    }
+  }
+  if (interactive) std::cerr << "\r";
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return Fail(client.Describe(status));
+  if (as_json) {
+    std::cout << json{{"ok", last.ok()},
+                      {"entries_checked", last.entries_checked()},
+                      {"heads_checked", last.heads_checked()},
+                      {"failed_origin", last.failed_origin()},
+                      {"failed_sequence", last.failed_sequence()},
+                      {"problem", last.problem()}}
+                     .dump()
+              << "\n";
+  } else if (last.ok()) {
+    std::cout << Tr("verified: {} entries and {} signed heads, chain intact",
+                    last.entries_checked(), last.heads_checked())
+              << "\n";
+  } else {
+    std::cout << Tr("VERIFY FAILED at origin {} sequence {}: {}", last.failed_origin(),
+                    last.failed_sequence(), last.problem())
+              << "\n";
+  }
+  return last.ok() ? 0 : kExitFailed;
+}
+
+int RunImport(AdminClient& client, const std::string& path, const std::string& status_text,
+              const std::string& mapping_path, bool dry_run, bool as_json) {
+  proto::ImportRequest request;
+  absl::StatusOr<std::string> content = ReadWholeFile(path);
+  if (!content.ok()) return Fail(std::string(content.status().message()), kExitBadInput);
+  request.set_file_name(std::filesystem::path(path).filename().string());
+  request.set_content(std::move(*content));
+  if (!mapping_path.empty()) {
+    absl::StatusOr<std::string> mapping = ReadWholeFile(mapping_path);
+    if (!mapping.ok()) return Fail(std::string(mapping.status().message()), kExitBadInput);
+    request.set_mapping(std::move(*mapping));
+  }
+  if (!status_text.empty()) {
+    absl::StatusOr<proto::DataStatus> data_status = ParseStatus(status_text);
+    if (!data_status.ok()) return Fail(std::string(data_status.status().message()), kExitBadInput);
+    request.set_status(*data_status);
+  }
+  request.set_dry_run(dry_run);
+
+  proto::ImportReply reply;
+  auto context = client.NewContext(std::chrono::seconds(3600));
+  grpc::Status status = client.stub().Import(context.get(), request, &reply);
+  if (!status.ok()) {
+    return Fail(client.Describe(status), status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
+                                             ? kExitBadInput
+                                             : kExitFailed);
+  }
+  if (as_json) {
+    json skipped = json::object();
+    for (const auto& [region, count] : reply.skipped_by_region()) skipped[region] = count;
+    std::cout << json{{"file", request.file_name()},
+                      {"format", reply.format()},
+                      {"encoding", reply.encoding()},
+                      {"new", reply.new_records()},
+                      {"revised", reply.revised_records()},
+                      {"unchanged", reply.unchanged_records()},
+                      {"skipped", reply.skipped_rows()},
+                      {"skipped_by_region", skipped},
+                      {"import_id", reply.import_id()},
+                      {"first_sequence", reply.first_sequence()},
+                      {"last_sequence", reply.last_sequence()},
+                      {"errors", reply.errors()},
+                      {"dry_run", dry_run}}
+                     .dump(2)
+              << "\n";
+  }
+  if (!reply.errors().empty()) {
+    if (!as_json) {
+      std::cerr << Tr("{}: rejected, nothing was stored; {} problems:", request.file_name(),
+                      reply.errors_size())
+                << "\n";
+      for (const std::string& error : reply.errors()) std::cerr << "  " << error << "\n";
+    }
+    return kExitBadInput;
+  }
+  if (!as_json) {
+    std::cout << Tr("{} ({}, {}): {} new, {} revised, {} unchanged, {} rows of other regions "
+                    "skipped",
+                    request.file_name(), reply.format(), reply.encoding(), reply.new_records(),
+                    reply.revised_records(), reply.unchanged_records(), reply.skipped_rows())
+              << "\n";
+    if (dry_run) {
+      std::cout << Tr("dry run: nothing was stored") << "\n";
+    } else if (reply.last_sequence() != 0) {
+      std::cout << Tr("stored as entries {} to {}", reply.first_sequence(), reply.last_sequence())
+                << "\n";
+    }
+  }
+  return 0;
+}
+
+int RunExport(AdminClient& client, const proto::ExportRequest& request, const std::string& out) {
+  proto::ExportReply reply;
+  auto context = client.NewContext(std::chrono::seconds(600));
+  grpc::Status status = client.stub().Export(context.get(), request, &reply);
+  if (!status.ok()) return Fail(client.Describe(status));
+  if (out.empty() || out == "-") {
+    std::cout << reply.content();
+  } else {
+    std::ofstream file(out, std::ios::binary);
+    file << reply.content();
+    file.close();
+    if (!file) return Fail(Tr("cannot write {}", out));
+    std::cerr << Tr("wrote {} rows to {}", reply.rows(), out) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace yreb::cli
+
+int main(int argc, char** argv) {
+  using namespace yreb::cli;
+  using yreb::i18n::Tr;
+
+  CLI::App app(Tr("yrebctl: manage a yreb-sync node of the Yangtze River Economic Belt "
+                  "statistics federation"),
+               "yrebctl");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", YREB_VERSION);
+  std::string config_path = DefaultConfigPath();
+  app.add_option("--config", config_path,
+                 Tr("node configuration file; default $YREB_CONFIG or /etc/yreb-sync/node.toml"));
+  bool as_json = false;
+  app.add_flag("--json", as_json, Tr("print JSON for scripts"));
+
+  auto* keygen = app.add_subcommand("keygen", Tr("write a new Ed25519 key pair"));
+  std::string key_prefix = "node";
+  keygen->add_option("--out", key_prefix,
+                     Tr("path prefix: writes PREFIX.key (mode 0600) and PREFIX.pub"));
+
+  auto* init = app.add_subcommand("init", Tr("create a ready node directory"));
+  uint32_t node_id = 0;
+  std::string init_dir;
+  init->add_option("--node-id", node_id, Tr("province code of this bureau, e.g. 320000"))
+      ->required();
+  init->add_option("--dir", init_dir, Tr("directory to create"))->required();
+
+  auto* status = app.add_subcommand("status", Tr("show the node's state and version vector"));
+
+  auto* put = app.add_subcommand("put", Tr("write one observation, or a stream from stdin"));
+  yreb::proto::PutRequest put_request;
+  std::string put_status;
+  bool put_stdin = false;
+  bool put_withdraw = false;
+  put->add_option("--indicator", *put_request.mutable_indicator(), Tr("indicator code"));
+  put->add_option("--region", *put_request.mutable_region(), Tr("region code (GB/T 2260)"));
+  put->add_option("--period", *put_request.mutable_period(),
+                  Tr("period: 2024, 2024-Q3 or 2024-M09"));
+  put->add_option("--value", *put_request.mutable_value(), Tr("exact decimal value"));
+  put->add_option("--status", put_status,
+                  Tr("preliminary, preliminary-verification, final or revised"));
+  put->add_option("--note", *put_request.mutable_note(), Tr("note (注)"));
+  put->add_flag("--withdraw", put_withdraw, Tr("withdraw the cell's value (a new revision)"));
+  put->add_flag("--stdin", put_stdin,
+                Tr("read lines indicator,region,period,value from stdin; print one ack per line"));
+
+  auto* query = app.add_subcommand("query", Tr("show the latest values, or every revision"));
+  yreb::proto::QueryRequest query_request;
+  query->add_option("--indicator", *query_request.mutable_indicator(), Tr("indicator code"))
+      ->required();
+  query->add_option("--region", *query_request.mutable_region(), Tr("region code"));
+  query->add_option("--from", *query_request.mutable_period_from(), Tr("first period"));
+  query->add_option("--to", *query_request.mutable_period_to(), Tr("last period"));
+  bool history = false;
+  query->add_flag("--history", history, Tr("every revision, not only the latest"));
+
+  auto* verify = app.add_subcommand("verify", Tr("re-check the whole chain and every head"));
+
+  auto* import = app.add_subcommand("import", Tr("import a data file (portal export, long CSV)"));
+  std::string import_file, import_status, import_mapping;
+  bool dry_run = false;
+  import->add_option("file", import_file, Tr("file to import"))->required();
+  import->add_option("--status", import_status,
+                     Tr("data status of the file's values: preliminary, "
+                        "preliminary-verification, final or revised"));
+  import->add_option("--mapping", import_mapping, Tr("mapping file for other tables (TOML)"));
+  import->add_flag("--dry-run", dry_run, Tr("check and report, store nothing"));
+
+  auto* export_command = app.add_subcommand("export", Tr("export values as long CSV"));
+  yreb::proto::ExportRequest export_request;
+  std::string export_out, export_encoding = "utf8";
+  export_command->add_option("--indicator", *export_request.mutable_indicator(),
+                             Tr("indicator code; default all"));
+  export_command->add_option("--region", *export_request.mutable_region(), Tr("region code"));
+  export_command->add_option("--encoding", export_encoding,
+                             Tr("utf8 (with BOM, default) or gb18030"))
+      ->check(CLI::IsMember({"utf8", "gb18030"}));
+  export_command->add_option("--out", export_out, Tr("output file; default stdout"));
+
+  auto* catalog = app.add_subcommand("catalog", Tr("the indicator catalog"));
+  catalog->require_subcommand(1);
+  auto* catalog_hash = catalog->add_subcommand("hash", Tr("print the catalog's SHA-256"));
+  auto* catalog_show = catalog->add_subcommand("show", Tr("list the catalog's indicators"));
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (keygen->parsed()) return RunKeygen(key_prefix);
+  if (init->parsed()) return RunInit(node_id, init_dir);
+  if (catalog_hash->parsed()) return RunCatalogHash(as_json);
+  if (catalog_show->parsed()) return RunCatalogShow(as_json);
+
+  absl::StatusOr<AdminClient> client = AdminClient::Connect(config_path);
+  if (!client.ok()) return Fail(std::string(client.status().message()), kExitBadInput);
+
+  if (status->parsed()) return RunStatus(*client, as_json);
+  if (put->parsed()) {
+    yreb::proto::DataStatus data_status = yreb::proto::DATA_STATUS_UNSPECIFIED;
+    if (!put_status.empty()) {
+      absl::StatusOr<yreb::proto::DataStatus> parsed = ParseStatus(put_status);
+      if (!parsed.ok()) return Fail(std::string(parsed.status().message()), kExitBadInput);
+      data_status = *parsed;
+    }
+    if (put_stdin) return RunPutStdin(*client, data_status);
+    put_request.set_status(data_status);
+    put_request.set_withdraw(put_withdraw);
+    for (auto [name, value] : {std::pair{"--indicator", &put_request.indicator()},
+                               std::pair{"--region", &put_request.region()},
+                               std::pair{"--period", &put_request.period()}}) {
+      if (value->empty()) return Fail(Tr("put needs {}", name), kExitBadInput);
+    }
+    if (!put_withdraw && put_request.value().empty()) {
+      return Fail(Tr("put needs {}", "--value"), kExitBadInput);
+    }
+    return RunPut(*client, put_request, as_json);
+  }
+  if (query->parsed()) {
+    query_request.set_history(history);
+    return RunQuery(*client, query_request, as_json);
+  }
+  if (verify->parsed()) return RunVerify(*client, as_json);
+  if (import->parsed()) {
+    return RunImport(*client, import_file, import_status, import_mapping, dry_run, as_json);
+  }
+  if (export_command->parsed()) {
+    export_request.set_gb18030(export_encoding == "gb18030");
+    return RunExport(*client, export_request, export_out);
+  }
+  return 0;
+}

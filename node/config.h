@@ -1,0 +1,41 @@
+// The node configuration file (TOML), read strictly: an unknown key, a value
+// of the wrong type or a missing required key fails with the file, line and
+// the fix. Every key is documented in deploy/node.example.toml.
+#ifndef YREB_NODE_CONFIG_H_
+#define YREB_NODE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace yreb::node {
+
+struct Config {
+  std::string path;        // the file this was read from
+  uint32_t node_id = 0;    // GB/T 2260 province code of a member
+  std::string data_dir;    // RocksDB directory; absolute after loading
+  std::string key_file;    // Ed25519 private key (PEM, mode 0600)
+  std::string public_key_file;
+  std::string admin_socket;  // Unix socket of the admin API
+  std::string log_level = "info";
+  uint64_t head_interval = 1024;
+  bool sync_writes = true;
+};
+
+// Reads and checks `path`. Relative paths in the file are resolved against
+// the file's own directory.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+// Returns the text of a commented node.toml with defaults for `node_id`,
+// with paths relative to the file's directory.
+std::string DefaultConfigText(uint32_t node_id);
+
+// Returns true when `node_id` is one of the eleven member provinces.
+bool IsMemberProvince(uint32_t node_id);
+// Returns the Chinese name of a member province, or "" when not a member.
+std::string_view MemberProvinceName(uint32_t node_id);
+
+}  // namespace yreb::node
+
+#endif  // YREB_NODE_CONFIG_H_

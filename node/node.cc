@@ -1,0 +1,209 @@
+#include "node/node.h"
+
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include "catalog/catalog.h"
+#include "crypto/crypto.h"
+#include "i18n/i18n.h"
+#include "node/admin_service.h"
+#include "node/records.h"
+#include "storage/store.h"
+#include "sync/origin_log.h"
+
+namespace yreb::node {
+namespace {
+
+using i18n::Tr;
+
+// Largest admin message: an import file travels in one call.
+constexpr int kMaxAdminMessageBytes = 512 << 20;
+
+// Decides whether this node may append, per the rule that a node never
+// appends before it knows it holds its own latest entry. Returns the reason
+// appends are blocked, or nullopt.
+absl::StatusOr<std::optional<std::string>> CheckBirth(storage::Store* store,
+                                                      const crypto::PublicKey& key,
+                                                      uint32_t node_id,
+                                                      const StartOptions& options) {
+  absl::StatusOr<std::optional<std::string>> birth = store->GetMeta(kBirthKey);
+  if (!birth.ok()) return birth.status();
+  if (birth->has_value()) {
+    if (**birth != key.Fingerprint()) {
+      return Tr("the database was created for key {}, but the configured key is {}; point "
+                "key_file at the node's own key",
+                **birth, key.Fingerprint());
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::optional<storage::Tip>> tip = store->GetTip(node_id);
+  if (!tip.ok()) return tip.status();
+  if (options.accept_empty_log && !tip->has_value()) {
+    storage::Batch batch;
+    batch.PutMeta(kBirthKey, key.Fingerprint());
+    if (absl::Status status = store->Write(batch, true); !status.ok()) return status;
+    spdlog::warn("empty store accepted by --accept-empty-log: origin={} key={}", node_id,
+                 key.Fingerprint());
+    return std::nullopt;
+  }
+  return Tr("the database is empty but this node's key {} already exists, so the key may have "
+            "signed entries before (a wiped disk, a restored backup or a replaced machine). "
+            "Appending now could reuse sequence numbers. Recover the log from the federation "
+            "peers, or, if this key has certainly never written, restart once with "
+            "--accept-empty-log",
+            key.Fingerprint());
+}
+
+absl::Status PrepareSocketPath(const std::string& socket_path) {
+  if (socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return absl::InvalidArgumentError(
+        Tr("admin socket path {} is longer than the {} bytes a Unix socket allows; choose a "
+           "shorter admin_socket",
+           socket_path, sizeof(sockaddr_un::sun_path) - 1));
+  }
+  std::filesystem::path dir = std::filesystem::path(socket_path).parent_path();
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        Tr("cannot create the admin socket directory {}: {}", dir.string(), error.message()));
+  }
+  // Owner and group only: the socket directory is the permission boundary.
+  ::chmod(dir.c_str(), 0750);
+  // A socket left by a killed node blocks the bind; nobody listens on it.
+  std::filesystem::remove(socket_path, error);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct Node::Impl {
+  Config config;
+  crypto::PrivateKey key;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<sync::OriginLog> log;
+  std::unique_ptr<Records> records;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> admin_server;
+  std::once_flag shutdown_once;
+
+  explicit Impl(crypto::PrivateKey private_key) : key(std::move(private_key)) {}
+};
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Node::~Node() { Shutdown(); }
+
+absl::Status CreateStore(const std::string& data_dir, const std::string& fingerprint) {
+  std::error_code error;
+  if (std::filesystem::exists(data_dir, error) && !std::filesystem::is_empty(data_dir, error)) {
+    return absl::AlreadyExistsError(
+        Tr("{} already exists and is not empty; choose another directory", data_dir));
+  }
+  std::filesystem::create_directories(data_dir, error);
+  ::chmod(data_dir.c_str(), 0700);
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      storage::Store::Open(data_dir, {.create_if_missing = true});
+  if (!store.ok()) return store.status();
+  storage::Batch batch;
+  batch.PutMeta(kBirthKey, fingerprint);
+  return (*store)->Write(batch, true);
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
+                                                  const StartOptions& options) {
+  absl::StatusOr<crypto::PrivateKey> key = crypto::ReadPrivateKey(config.key_file);
+  if (!key.ok()) return key.status();
+  auto impl = std::make_unique<Impl>(std::move(*key));
+  impl->config = config;
+
+  absl::StatusOr<crypto::PublicKey> public_key = crypto::ReadPublicKey(config.public_key_file);
+  if (public_key.ok() && !(*public_key == impl->key.public_key())) {
+    return absl::FailedPreconditionError(
+        Tr("{} does not belong to the private key {}; restore the matching pair",
+           config.public_key_file, config.key_file));
+  }
+
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      storage::Store::Open(config.data_dir, {.create_if_missing = true});
+  if (!store.ok()) return store.status();
+  impl->store = std::move(*store);
+
+  absl::StatusOr<std::optional<std::string>> blocked =
+      CheckBirth(impl->store.get(), impl->key.public_key(), config.node_id, options);
+  if (!blocked.ok()) return blocked.status();
+
+  sync::OriginLog::Options log_options;
+  log_options.head_interval = config.head_interval;
+  log_options.sync = config.sync_writes;
+  absl::StatusOr<std::unique_ptr<sync::OriginLog>> log =
+      sync::OriginLog::Open(impl->store.get(), &impl->key, config.node_id, log_options);
+  if (!log.ok()) return log.status();
+  impl->log = std::move(*log);
+  if (blocked->has_value()) {
+    spdlog::error("appends blocked: origin={} reason=\"{}\"", config.node_id, **blocked);
+    impl->log->BlockAppends(**blocked);
+  }
+
+  const catalog::Catalog* catalog = &catalog::Catalog::Default();
+  impl->records = std::make_unique<Records>(impl->store.get(), impl->log.get(), catalog,
+                                            config.node_id, Records::Options{});
+  impl->admin = std::make_unique<AdminService>(&impl->config, impl->store.get(), impl->log.get(),
+                                               impl->records.get(), &impl->key.public_key(),
+                                               catalog);
+
+  if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + config.admin_socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(impl->admin.get());
+  builder.SetMaxReceiveMessageSize(kMaxAdminMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxAdminMessageBytes);
+  mode_t old_mask = ::umask(0117);  // socket file 0660: owner and operator group
+  impl->admin_server = builder.BuildAndStart();
+  ::umask(old_mask);
+  if (impl->admin_server == nullptr) {
+    return absl::UnavailableError(
+        Tr("cannot serve the admin API on {}; is another node running with this config?",
+           config.admin_socket));
+  }
+
+  storage::Tip tip = impl->log->durable_tip();
+  spdlog::info("node started: origin={} key={} sequence={} admin_socket={}", config.node_id,
+               impl->key.public_key().Fingerprint(), tip.sequence, config.admin_socket);
+  sd_notify(0, "READY=1");
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+void Node::Wait() {
+  if (impl_->admin_server != nullptr) impl_->admin_server->Wait();
+}
+
+void Node::Shutdown() {
+  std::call_once(impl_->shutdown_once, [this] {
+    sd_notify(0, "STOPPING=1");
+    spdlog::info("node stopping: origin={}", impl_->config.node_id);
+    if (impl_->admin_server != nullptr) {
+      // Calls in progress get a bounded time to finish, then are cancelled.
+      impl_->admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    }
+    impl_->log.reset();  // drains the queued commit groups
+    impl_->records.reset();
+    impl_->store.reset();
+    std::error_code error;
+    std::filesystem::remove(impl_->config.admin_socket, error);
+    spdlog::info("node stopped: origin={}", impl_->config.node_id);
+  });
+}
+
+}  // namespace yreb::node

@@ -1,0 +1,52 @@
+// The yreb-node daemon: opens the store and the key, enforces the rule that
+// an empty store whose key already exists never appends, and serves the
+// admin API on a Unix socket.
+#ifndef YREB_NODE_NODE_H_
+#define YREB_NODE_NODE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "node/config.h"
+
+namespace yreb::node {
+
+struct StartOptions {
+  // Declares that this node's key has never written entries anywhere, so an
+  // empty store may start a new log at sequence 1. Only for a key whose log
+  // is known to be empty or lost for good: reusing sequence numbers of a log
+  // that peers hold creates a fork.
+  bool accept_empty_log = false;
+};
+
+// Meta key of the store's birth record: the fingerprint of the key that
+// created the store. A store without it, opened with an existing key, is a
+// wiped or replaced store.
+inline constexpr std::string_view kBirthKey = "birth/key_fingerprint";
+
+class Node {
+ public:
+  static absl::StatusOr<std::unique_ptr<Node>> Start(const Config& config,
+                                                     const StartOptions& options);
+  ~Node();
+
+  // Blocks until Shutdown is called from another thread.
+  void Wait();
+  // Stops accepting calls, finishes or abandons the write in progress within
+  // a bounded time, and closes the store.
+  void Shutdown();
+
+  struct Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Creates the store of a new node and records its birth with `fingerprint`.
+absl::Status CreateStore(const std::string& data_dir, const std::string& fingerprint);
+
+}  // namespace yreb::node
+
+#endif  // YREB_NODE_NODE_H_

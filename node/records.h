@@ -1,0 +1,78 @@
+// Observations on this node: validated writes into the origin log, the
+// revision rule, and queries over the cell index.
+//
+// A cell is (indicator, region, period). Writing a value numerically equal to
+// the cell's latest revision stores nothing; any other value, or a
+// withdrawal, is a new entry with the next revision number. Old revisions
+// stay as the audit trail.
+#ifndef YREB_NODE_RECORDS_H_
+#define YREB_NODE_RECORDS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "catalog/catalog.h"
+#include "proto/admin.pb.h"
+#include "storage/store.h"
+#include "sync/origin_log.h"
+
+namespace yreb::node {
+
+class Records {
+ public:
+  struct Options {
+    // Records per staged chunk of a large import; each chunk is one durable
+    // write, and the import becomes visible only with its commit marker.
+    size_t import_chunk_records = 20000;
+  };
+
+  // All pointers must outlive this object.
+  Records(storage::Store* store, sync::OriginLog* log, const catalog::Catalog* catalog,
+          uint32_t node_id, const Options& options);
+
+  // Checks `request` against the catalog and this node's province. Returns
+  // InvalidArgument naming the field and the fix.
+  absl::Status ValidatePut(const proto::PutRequest& request) const;
+
+  // Validates and writes one observation; `done` runs once it is durable (or
+  // at once, with the validation error).
+  void PutAsync(const proto::PutRequest& request,
+                std::function<void(absl::StatusOr<proto::PutReply>)> done);
+  absl::StatusOr<proto::PutReply> Put(const proto::PutRequest& request);
+
+  absl::StatusOr<proto::QueryReply> Query(const proto::QueryRequest& request) const;
+
+  // Parses the whole file, stores nothing when any row is invalid, and
+  // otherwise writes the new and revised records behind one commit marker.
+  absl::StatusOr<proto::ImportReply> Import(const proto::ImportRequest& request);
+
+  absl::StatusOr<proto::ExportReply> Export(const proto::ExportRequest& request) const;
+
+ private:
+  struct Latest {
+    uint32_t revision = 0;
+    std::string value;
+    bool withdrawn = false;
+  };
+  // Returns the latest revision of a cell as seen inside a commit group.
+  absl::StatusOr<std::optional<Latest>> LatestInGroup(sync::AppendContext& context,
+                                                      const std::string& indicator,
+                                                      const std::string& region,
+                                                      const std::string& period) const;
+  absl::StatusOr<std::optional<proto::QueriedRevision>> LoadRevision(
+      const storage::CellRevision& cell) const;
+
+  storage::Store* const store_;
+  sync::OriginLog* const log_;
+  const catalog::Catalog* const catalog_;
+  const uint32_t node_id_;
+  const std::string province_;
+  const Options options_;
+};
+
+}  // namespace yreb::node
+
+#endif  // YREB_NODE_RECORDS_H_
