@@ -1,0 +1,185 @@
+#include <atomic>
+#include <future>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "proto/entry.h"
+#include "storage/store.h"
+#include "sync/origin_log.h"
+#include "sync/verify.h"
+#include "tests/support/process.h"
+
+namespace yreb {
+namespace {
+
+constexpr uint32_t kOrigin = 320000;
+
+class OriginLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("log");
+    auto store = storage::Store::Open(dir_, {.create_if_missing = true});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  std::unique_ptr<sync::OriginLog> OpenLog(uint64_t head_interval = 1024) {
+    sync::OriginLog::Options options;
+    options.head_interval = head_interval;
+    options.sync = false;
+    auto log = sync::OriginLog::Open(store_.get(), &key_, kOrigin, options);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? std::move(*log) : nullptr;
+  }
+
+  std::vector<uint64_t> HeadSequences() {
+    std::vector<uint64_t> sequences;
+    EXPECT_TRUE(store_->ScanHeads(kOrigin, [&](const entry::Head& head) {
+                  sequences.push_back(head.sequence);
+                  return true;
+                }).ok());
+    return sequences;
+  }
+
+  std::string dir_;
+  crypto::PrivateKey key_ = crypto::PrivateKey::Generate();
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(OriginLogTest, SequencesStartAtOneAndChain) {
+  auto log = OpenLog();
+  std::vector<uint64_t> sequences;
+  ASSERT_TRUE(log->Run([&](sync::AppendContext& context) {
+                   for (int i = 0; i < 3; ++i) {
+                     sequences.push_back(context.Append(proto::ENTRY_KIND_RECORD, "body"));
+                   }
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3}));
+
+  crypto::Hash previous{};
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    auto encoded = store_->GetEntry(kOrigin, sequence);
+    ASSERT_TRUE(encoded.ok() && encoded->has_value());
+    auto view = entry::Decode(**encoded);
+    ASSERT_TRUE(view.ok());
+    EXPECT_EQ(view->previous_hash, previous) << "sequence " << sequence;
+    previous = entry::HashEntry(**encoded);
+  }
+  auto tip = store_->GetTip(kOrigin);
+  ASSERT_TRUE(tip.ok() && tip->has_value());
+  EXPECT_EQ((*tip)->sequence, 3u);
+  EXPECT_EQ((*tip)->hash, previous);
+  EXPECT_EQ(HeadSequences(), (std::vector<uint64_t>{3}));
+}
+
+TEST_F(OriginLogTest, HeadAtIntervalAndGroupEnd) {
+  auto log = OpenLog(/*head_interval=*/4);
+  ASSERT_TRUE(log->Run([](sync::AppendContext& context) {
+                   for (int i = 0; i < 10; ++i) context.Append(proto::ENTRY_KIND_RECORD, "b");
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(HeadSequences(), (std::vector<uint64_t>{4, 8, 10}));
+
+  auto verified = sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
+  EXPECT_EQ(verified->entries_checked, 10u);
+  EXPECT_EQ(verified->heads_checked, 3u);
+}
+
+TEST_F(OriginLogTest, FailedJobLeavesNoTrace) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->Run([](sync::AppendContext& context) {
+                   context.Append(proto::ENTRY_KIND_RECORD, "kept");
+                   return absl::OkStatus();
+                 }).ok());
+
+  // Two jobs in one group: the first fails after appending, the second
+  // succeeds and must get the sequence the failed job gave back.
+  std::promise<absl::Status> first, second;
+  uint64_t second_sequence = 0;
+  log->Submit(
+      [](sync::AppendContext& context) {
+        context.Append(proto::ENTRY_KIND_RECORD, "dropped");
+        return absl::InvalidArgumentError("bad input");
+      },
+      [&](absl::Status status) { first.set_value(status); });
+  log->Submit(
+      [&](sync::AppendContext& context) {
+        second_sequence = context.Append(proto::ENTRY_KIND_RECORD, "second");
+        return absl::OkStatus();
+      },
+      [&](absl::Status status) { second.set_value(status); });
+  EXPECT_EQ(first.get_future().get().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(second.get_future().get().ok());
+  EXPECT_EQ(second_sequence, 2u);
+
+  auto entry = store_->GetEntry(kOrigin, 2);
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ(entry::Decode(**entry)->body, "second");
+  EXPECT_FALSE(store_->GetEntry(kOrigin, 3)->has_value());
+  auto verified = sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr);
+  EXPECT_TRUE(verified->ok) << verified->problem;
+}
+
+TEST_F(OriginLogTest, ReopenContinuesFromTip) {
+  {
+    auto log = OpenLog();
+    ASSERT_TRUE(log->Run([](sync::AppendContext& context) {
+                     context.Append(proto::ENTRY_KIND_RECORD, "a");
+                     context.Append(proto::ENTRY_KIND_RECORD, "b");
+                     return absl::OkStatus();
+                   }).ok());
+  }
+  auto log = OpenLog();
+  EXPECT_EQ(log->durable_tip().sequence, 2u);
+  uint64_t sequence = 0;
+  ASSERT_TRUE(log->Run([&](sync::AppendContext& context) {
+                   sequence = context.Append(proto::ENTRY_KIND_RECORD, "c");
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_EQ(sequence, 3u);
+  EXPECT_TRUE(sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr)->ok);
+}
+
+TEST_F(OriginLogTest, BlockedLogRejectsAppends) {
+  auto log = OpenLog();
+  log->BlockAppends("store empty while key exists");
+  absl::Status status = log->Run([](sync::AppendContext& context) {
+    context.Append(proto::ENTRY_KIND_RECORD, "x");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "store empty while key exists");
+  EXPECT_FALSE(store_->GetTip(kOrigin)->has_value());
+}
+
+TEST_F(OriginLogTest, ConcurrentWritersGetDistinctSequences) {
+  auto log = OpenLog(/*head_interval=*/64);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::Status status = log->Run([](sync::AppendContext& context) {
+          context.Append(proto::ENTRY_KIND_RECORD, "concurrent");
+          return absl::OkStatus();
+        });
+        if (!status.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(log->durable_tip().sequence, static_cast<uint64_t>(kThreads * kPerThread));
+  auto verified = sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr);
+  EXPECT_TRUE(verified->ok) << verified->problem;
+  EXPECT_EQ(verified->entries_checked, static_cast<uint64_t>(kThreads * kPerThread));
+}
+
+}  // namespace
+}  // namespace yreb
