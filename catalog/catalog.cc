@@ -5,10 +5,9 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "i18n/i18n.h"
 
@@ -22,9 +21,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-absl::Status Invalid(std::string message) {
-  return absl::InvalidArgumentError(std::move(message));
-}
+absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
 
 std::string HexSha256(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -50,7 +47,8 @@ class ObjectReader {
   absl::Status String(const char* field, std::string* out, bool required = true) {
     const Json* value = Find(field, required);
     if (value == nullptr) return status_;
-    if (!value->is_string()) return Fail(i18n::Tr("{}: field \"{}\" must be a string", entry_, field));
+    if (!value->is_string())
+      return Fail(i18n::Tr("{}: field \"{}\" must be a string", entry_, field));
     *out = value->get<std::string>();
     return absl::OkStatus();
   }
@@ -115,8 +113,8 @@ class ObjectReader {
 // Returns the power of ten that the unit's leading Chinese multiplier word
 // means: 8 for 亿元, 4 for 万人 and 万美元, 0 for 元, 人 or %.
 int MultiplierOfUnit(std::string_view unit) {
-  static constexpr std::array<std::pair<std::string_view, int>, 6> kPrefixes = {{
-      {"万亿", 12}, {"百万", 6}, {"千万", 7}, {"亿", 8}, {"万", 4}, {"千", 3}}};
+  static constexpr std::array<std::pair<std::string_view, int>, 6> kPrefixes = {
+      {{"万亿", 12}, {"百万", 6}, {"千万", 7}, {"亿", 8}, {"万", 4}, {"千", 3}}};
   for (const auto& [prefix, power] : kPrefixes) {
     if (unit.starts_with(prefix)) return power;
   }
@@ -168,18 +166,17 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
     if (!status.ok()) return status;
   }
 
-  if (indicator.code.empty() ||
-      indicator.code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
-          std::string::npos) {
-    return Invalid(i18n::Tr("{}: the code must be lower-case ASCII letters, digits and '_'",
-                            label));
+  if (indicator.code.empty() || indicator.code.find_first_not_of(
+                                    "abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    return Invalid(
+        i18n::Tr("{}: the code must be lower-case ASCII letters, digits and '_'", label));
   }
   if (measure == 0 || value_kind == 0) {
     return Invalid(i18n::Tr("{}: measure and value_kind must not be UNSPECIFIED", label));
   }
   if (indicator.unit_multiplier < 0 || indicator.unit_multiplier > 12) {
-    return Invalid(i18n::Tr("{}: unit multiplier {} is outside 0 to 12", label,
-                            indicator.unit_multiplier));
+    return Invalid(
+        i18n::Tr("{}: unit multiplier {} is outside 0 to 12", label, indicator.unit_multiplier));
   }
   if (int expected = MultiplierOfUnit(indicator.unit); expected != indicator.unit_multiplier) {
     return Invalid(i18n::Tr("{}: unit multiplier {} does not match unit \"{}\", which needs {}",
@@ -187,8 +184,8 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
   }
   static const std::set<std::string> kDomains = {"生态", "交通", "经济", "市场", "机制", "民生"};
   if (!kDomains.contains(indicator.domain)) {
-    return Invalid(i18n::Tr("{}: invalid value \"{}\" of field \"{}\"", label, indicator.domain,
-                            "domain"));
+    return Invalid(
+        i18n::Tr("{}: invalid value \"{}\" of field \"{}\"", label, indicator.domain, "domain"));
   }
   if (indicator.decimals < 0 || indicator.decimals > 12) {
     return Invalid(i18n::Tr("{}: decimals {} is outside 0 to 12", label, indicator.decimals));
@@ -230,10 +227,10 @@ absl::StatusOr<Region> ParseRegion(const Json& json, size_t position) {
     return Invalid(i18n::Tr("{}: the code must be six digits", label));
   }
   bool ends_like_province = region.code.ends_with("0000");
-  bool level_matches = (region.level == RegionLevel::kNational && region.code == "000000") ||
-                       (region.level == RegionLevel::kProvince && ends_like_province &&
-                        region.code != "000000") ||
-                       (region.level == RegionLevel::kPrefecture && !ends_like_province);
+  bool level_matches =
+      (region.level == RegionLevel::kNational && region.code == "000000") ||
+      (region.level == RegionLevel::kProvince && ends_like_province && region.code != "000000") ||
+      (region.level == RegionLevel::kPrefecture && !ends_like_province);
   if (!level_matches) {
     return Invalid(i18n::Tr("{}: the code does not fit level \"{}\"", label,
                             json["level"].get<std::string>()));
@@ -392,8 +389,8 @@ absl::StatusOr<Catalog> Catalog::Parse(std::string_view bytes) {
   for (const std::string& code : catalog.member_provinces_) {
     const Region* region = catalog.FindRegion(code);
     if (region == nullptr || region->level != RegionLevel::kProvince) {
-      return Invalid(i18n::Tr("catalog: member province \"{}\" is not a province in the catalog",
-                              code));
+      return Invalid(
+          i18n::Tr("catalog: member province \"{}\" is not a province in the catalog", code));
     }
   }
   return catalog;

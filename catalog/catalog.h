@@ -55,11 +55,11 @@ struct Region {
 
 class Catalog {
  public:
-  // Parses a catalog document. Strict: an unknown field, a missing field, a
-  // duplicate indicator or region code, a duplicate alias, a unit multiplier
-  // outside 0-12 or at odds with the unit (万 means 4, 亿 means 8), or a
-  // prefecture whose province is missing gives InvalidArgument naming the
-  // entry. Never throws.
+  // Parses a catalog document strictly and never throws. Returns
+  // InvalidArgument naming the entry for an unknown or missing field, a
+  // duplicate indicator or region code, or a duplicate alias. The same holds
+  // for a unit multiplier outside 0-12 or at odds with the unit (万 means 4,
+  // 亿 means 8), and for a prefecture whose province is missing.
   static absl::StatusOr<Catalog> Parse(std::string_view bytes);
 
   // Returns version 1, compiled into the binary. Aborts the process when the

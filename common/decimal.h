@@ -16,8 +16,8 @@
 namespace yreb::decimal {
 
 // Returns OK when `text` is a valid decimal text. Otherwise returns
-// InvalidArgument with a message, in the thread's language, that says what is
-// wrong with it (empty, a '+' sign, an exponent, a thousands separator, a
+// InvalidArgument with a message, in the thread's language, that names what
+// is wrong with it (empty, a '+' sign, an exponent, a thousands separator, a
 // space, not a number, a misplaced '.').
 absl::Status Validate(std::string_view text);
 

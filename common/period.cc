@@ -160,8 +160,7 @@ absl::StatusOr<Period> ParseSdmx(std::string_view text) {
   std::string_view rest = text.substr(5);
 
   if (rest.size() == 2 && rest[0] == 'Q') {
-    if (!ParseSmallNumber(rest.substr(1), &period.index) || period.index < 1 ||
-        period.index > 4) {
+    if (!ParseSmallNumber(rest.substr(1), &period.index) || period.index < 1 || period.index > 4) {
       return absl::InvalidArgumentError(
           i18n::Tr("invalid period \"{}\": a quarter must be 1 to 4", std::string(text)));
     }
@@ -220,10 +219,10 @@ absl::StatusOr<ChinesePeriod> ParseChinesePeriod(std::string_view label) {
       return InvalidChinese(label);
     }
     if (first != 1) {
-      return absl::InvalidArgumentError(i18n::Tr(
-          "invalid period \"{}\": a month range must start in January, as year-to-date "
-          "values do",
-          std::string(label)));
+      return absl::InvalidArgumentError(
+          i18n::Tr("invalid period \"{}\": a month range must start in January, as year-to-date "
+                   "values do",
+                   std::string(label)));
     }
     result.cumulative_range = true;
     result.january_february = last == 2;

@@ -3,7 +3,7 @@
 
 Usage: make_regions.py DIVISIONS_DIR CENSUS_CSV CATALOG_JSON
 
-DIVISIONS_DIR holds 2024.txt (GB/T 2260 codes in use in 2024, "code name" per
+DIVISIONS_DIR contains 2024.txt (GB/T 2260 codes in use in 2024, "code name" per
 line) and result.csv (every code since 1981 with its names and status), as
 published by the areacodes project (CC0). CENSUS_CSV is the 2010/2020 census
 table by prefecture, whose city_code column adds the units that 2024.txt lists

@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 
+#include <gtest/gtest.h>
 #include <iconv.h>
 
 #include <filesystem>
@@ -8,8 +9,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "i18n/i18n.h"
 
@@ -121,13 +120,17 @@ TEST(CatalogRegions, NamesBureausUse) {
     const char* code;
   };
   const Case cases[] = {
-      {"上海", "310000"},     {"上海市", "310000"},           {"江苏省", "320000"},
-      {"江苏", "320000"},     {"广西", "450000"},             {"广西省", "450000"},
-      {"广西壮族自治区", "450000"}, {"内蒙古", "150000"},     {"内蒙古自治区", "150000"},
-      {"重庆市", "500000"},   {"武汉市", "420100"},           {"武汉", "420100"},
-      {"襄樊市", "420600"},   {"襄阳市", "420600"},           {"恩施州", "422800"},
-      {"恩施土家族苗族自治州", "422800"}, {"仙桃市", "429004"}, {"巢湖市", "341400"},
-      {"毕节地区", "522400"}, {"全国", "000000"},             {" 湖北省 ", "420000"},
+      {"上海", "310000"},           {"上海市", "310000"},
+      {"江苏省", "320000"},         {"江苏", "320000"},
+      {"广西", "450000"},           {"广西省", "450000"},
+      {"广西壮族自治区", "450000"}, {"内蒙古", "150000"},
+      {"内蒙古自治区", "150000"},   {"重庆市", "500000"},
+      {"武汉市", "420100"},         {"武汉", "420100"},
+      {"襄樊市", "420600"},         {"襄阳市", "420600"},
+      {"恩施州", "422800"},         {"恩施土家族苗族自治州", "422800"},
+      {"仙桃市", "429004"},         {"巢湖市", "341400"},
+      {"毕节地区", "522400"},       {"全国", "000000"},
+      {" 湖北省 ", "420000"},
   };
   for (const Case& c : cases) {
     const Region* region = catalog.FindRegionByName(c.name);
@@ -215,8 +218,7 @@ TEST(CatalogIndicators, CoverShippedDataFiles) {
 
   // Monthly real-estate exports and the national quarterly export: an
   // indicator per row under the header row starting with "指标".
-  std::vector<std::string> by_row = {
-      kTestdata + "/nbs-jidu-national-gdp-alanbook/季度数据.csv"};
+  std::vector<std::string> by_row = {kTestdata + "/nbs-jidu-national-gdp-alanbook/季度数据.csv"};
   for (const auto& entry : std::filesystem::directory_iterator(
            kTestdata + "/nbs-fsyd-realestate-yreb-2017-2019-wyq/csvFile")) {
     by_row.push_back(entry.path());
@@ -257,8 +259,7 @@ TEST(CatalogIndicators, CoverShippedDataFiles) {
 
 // A minimal valid document with one indicator and two regions, which the
 // strictness tests below break one field at a time.
-std::string Document(const std::string& indicator_extra = "",
-                     const std::string& multiplier = "8",
+std::string Document(const std::string& indicator_extra = "", const std::string& multiplier = "8",
                      const std::string& second_indicator = "") {
   return R"({"version": 1, "member_provinces": ["420000"], "annual_deadline": "03-31",
     "quarterly_deadline_days": 20,

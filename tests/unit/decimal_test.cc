@@ -1,8 +1,8 @@
 #include "common/decimal.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "i18n/i18n.h"
 

@@ -1,10 +1,10 @@
 #include "common/period.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "i18n/i18n.h"
 
@@ -38,9 +38,9 @@ TEST(PeriodParseSdmx, NormalizesIsoMonth) {
 }
 
 TEST(PeriodParseSdmx, RejectsOtherForms) {
-  for (const char* text : {"2024Q3", "2024-Q5", "2024-Q0", "2024-M13", "2024-M00", "2024-13",
-                           "2024-M9", "24", "2024-", "", "2024-W01", "20244", "abcd", "0999",
-                           "2024-Q3 ", "2024-m09"}) {
+  for (const char* text :
+       {"2024Q3", "2024-Q5", "2024-Q0", "2024-M13", "2024-M00", "2024-13", "2024-M9", "24", "2024-",
+        "", "2024-W01", "20244", "abcd", "0999", "2024-Q3 ", "2024-m09"}) {
     EXPECT_FALSE(ParseSdmx(text).ok()) << text;
   }
 }
@@ -60,8 +60,8 @@ TEST(PeriodOrder, YearThenStartMonthThenFrequency) {
   std::sort(periods.begin(), periods.end());
   std::vector<std::string> sorted;
   for (const Period& period : periods) sorted.push_back(period.ToSdmx());
-  EXPECT_EQ(sorted, (std::vector<std::string>{"2023-M12", "2024", "2024-Q1", "2024-M01",
-                                              "2024-M03", "2024-Q2", "2024-M04"}));
+  EXPECT_EQ(sorted, (std::vector<std::string>{"2023-M12", "2024", "2024-Q1", "2024-M01", "2024-M03",
+                                              "2024-Q2", "2024-M04"}));
   EXPECT_EQ(*ParseSdmx("2024-09"), *ParseSdmx("2024-M09"));
 }
 
@@ -104,8 +104,7 @@ TEST(PeriodParseChinese, RejectsBadLabels) {
     EXPECT_FALSE(ParseChinesePeriod(label).ok()) << label;
   }
   absl::StatusOr<ChinesePeriod> range = ParseChinesePeriod("2023年3-9月");
-  EXPECT_NE(range.status().message().find("start in January"), std::string::npos)
-      << range.status();
+  EXPECT_NE(range.status().message().find("start in January"), std::string::npos) << range.status();
 }
 
 }  // namespace
