@@ -1,0 +1,32 @@
+// Internal to importers: one reader per file layout. Each reads the records
+// of a decoded file into a Collector, and returns a non-OK status only for a
+// problem of the whole file.
+#ifndef YREB_IMPORTERS_LAYOUTS_H_
+#define YREB_IMPORTERS_LAYOUTS_H_
+
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "importers/collector.h"
+#include "importers/importers.h"
+#include "importers/text.h"
+
+namespace yreb::importers::internal {
+
+// Returns true when the records look like a data portal export: title lines,
+// or a header row "地区" or "指标" followed by Chinese period labels.
+bool LooksLikePortal(const std::vector<CsvRecord>& records);
+absl::Status ReadPortal(const std::vector<CsvRecord>& records, Collector& collector,
+                        ParseResult* result);
+
+// Returns true when the first record has the long CSV's required columns.
+bool LooksLikeLongCsv(const std::vector<CsvRecord>& records);
+absl::Status ReadLongCsv(const std::vector<CsvRecord>& records, Collector& collector);
+
+absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
+                             Collector& collector);
+
+}  // namespace yreb::importers::internal
+
+#endif  // YREB_IMPORTERS_LAYOUTS_H_

@@ -1,0 +1,324 @@
+#include "importers/text.h"
+
+#include <iconv.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "i18n/i18n.h"
+
+namespace yreb::importers::internal {
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
+
+// Converts with glibc iconv. Returns the offset of the first byte that could
+// not be converted through `bad_offset` on failure.
+absl::StatusOr<std::string> Convert(std::string_view bytes, const char* from, const char* to,
+                                    size_t* bad_offset = nullptr) {
+  iconv_t cd = iconv_open(to, from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return absl::InternalError(i18n::Tr("iconv cannot convert from {} to {}", from, to));
+  }
+  std::string out;
+  out.resize(bytes.size() * 2 + 16);
+  char* in_ptr = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  size_t written = 0;
+  while (in_left > 0) {
+    char* out_ptr = out.data() + written;
+    size_t out_left = out.size() - written;
+    size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+    written = out.size() - out_left;
+    if (rc != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    if (bad_offset != nullptr) *bad_offset = bytes.size() - in_left;
+    iconv_close(cd);
+    return absl::InvalidArgumentError("conversion failed");
+  }
+  iconv_close(cd);
+  out.resize(written);
+  return out;
+}
+
+// Decodes one UTF-8 code point at `*pos`, advancing it. Returns -1 for an
+// invalid sequence. REQUIRES: *pos < text.size().
+int32_t NextCodePoint(std::string_view text, size_t* pos) {
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  uint8_t lead = byte(*pos);
+  int length = 0;
+  int32_t code_point = 0;
+  if (lead < 0x80) {
+    ++*pos;
+    return lead;
+  } else if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code_point = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code_point = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code_point = lead & 0x07;
+  } else {
+    return -1;
+  }
+  if (*pos + length > text.size()) return -1;
+  for (int i = 1; i < length; ++i) {
+    uint8_t next = byte(*pos + i);
+    if ((next & 0xC0) != 0x80) return -1;
+    code_point = (code_point << 6) | (next & 0x3F);
+  }
+  // Reject overlong forms, surrogates and values past U+10FFFF.
+  if ((length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000) ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF) {
+    return -1;
+  }
+  *pos += length;
+  return code_point;
+}
+
+bool IsCjk(int32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2FFFF);
+}
+
+// Letters of alphabetic scripts and private-use code points. A few Latin-1
+// symbols that Chinese tables do use (°, ±, ·, ×, ÷) are not counted.
+bool IsForeignLetter(int32_t c) {
+  if (c >= 0x00C0 && c <= 0x024F) return c != 0x00D7 && c != 0x00F7;
+  if (c >= 0x0250 && c <= 0x02AF) return true;  // IPA extensions
+  if (c >= 0x0370 && c <= 0x052F) return true;  // Greek, Cyrillic
+  if (c >= 0x0530 && c <= 0x08FF) return true;  // Armenian to Arabic, Thaana
+  if (c >= 0x0E00 && c <= 0x0EFF) return true;  // Thai, Lao
+  if (c >= 0xE000 && c <= 0xF8FF) return true;  // private use area
+  return false;
+}
+
+absl::Status Unreadable(std::string_view file_name, std::string detail) {
+  return absl::InvalidArgumentError(
+      i18n::Tr("{}: the text encoding is unreadable: {}. Export the file again from its source and "
+               "save it as UTF-8 or GBK CSV",
+               std::string(file_name), detail));
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view bytes) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    if (NextCodePoint(bytes, &pos) < 0) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> Utf8ToGb18030(std::string_view text) {
+  return Convert(text, "UTF-8", "GB18030");
+}
+
+absl::Status CheckNotMojibake(std::string_view text, std::string_view file_name) {
+  size_t replacement = 0;
+  size_t foreign = 0;
+  size_t cjk = 0;
+  size_t non_ascii = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    int32_t c = NextCodePoint(text, &pos);
+    if (c < 0) {
+      ++pos;
+      continue;
+    }
+    if (c < 0x80) continue;
+    ++non_ascii;
+    if (c == 0xFFFD) ++replacement;
+    if (IsForeignLetter(c)) ++foreign;
+    if (IsCjk(c)) ++cjk;
+  }
+
+  if (replacement > 0) {
+    return Unreadable(file_name,
+                      i18n::Tr("it contains {} replacement characters (U+FFFD), so its Chinese "
+                               "text was lost when it was saved with the wrong encoding",
+                               replacement));
+  }
+  // A handful of foreign letters can be a real name; a twentieth of the
+  // non-ASCII text cannot.
+  if (foreign >= 3 && foreign * 20 >= non_ascii) {
+    return Unreadable(file_name,
+                      i18n::Tr("{} of its {} non-ASCII characters are letters of other scripts, "
+                               "which is how Chinese text decoded with the wrong encoding looks",
+                               foreign, non_ascii));
+  }
+  if (cjk >= 4) {
+    absl::StatusOr<std::string> gb = Utf8ToGb18030(text);
+    if (gb.ok() && IsValidUtf8(*gb)) {
+      bool has_non_ascii = false;
+      for (char ch : *gb) has_non_ascii |= static_cast<uint8_t>(ch) >= 0x80;
+      if (has_non_ascii) {
+        return Unreadable(file_name,
+                          i18n::Tr("its text is UTF-8 that was read as GBK and saved again"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file_name) {
+  std::string name(file_name);
+  std::string_view content = bytes;
+  if (content.starts_with(kUtf8Bom)) content.remove_prefix(kUtf8Bom.size());
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return absl::InvalidArgumentError(i18n::Tr("{}: the file is empty", name));
+  }
+
+  // Office documents and archives: OLE2 (.xls), ZIP (.xlsx), PDF.
+  if (bytes.starts_with("\xD0\xCF\x11\xE0") || bytes.starts_with("PK\x03\x04") ||
+      bytes.starts_with("%PDF")) {
+    return absl::InvalidArgumentError(i18n::Tr(
+        "{}: this is a binary file such as an Excel workbook, not CSV text; save it as CSV "
+        "and import that",
+        name));
+  }
+
+  DecodedText decoded;
+  if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    bool little_endian = bytes.starts_with("\xFF\xFE");
+    absl::StatusOr<std::string> text =
+        Convert(bytes.substr(2), little_endian ? "UTF-16LE" : "UTF-16BE", "UTF-8");
+    if (!text.ok()) {
+      return Unreadable(file_name, i18n::Tr("it starts like UTF-16 but is not valid UTF-16"));
+    }
+    decoded = {*std::move(text), little_endian ? "UTF-16LE" : "UTF-16BE"};
+  } else if (bytes.starts_with(kUtf8Bom)) {
+    if (!IsValidUtf8(content)) {
+      return Unreadable(file_name, i18n::Tr("it starts with a UTF-8 BOM but is not valid UTF-8"));
+    }
+    decoded = {std::string(content), "UTF-8 with BOM"};
+  } else if (IsValidUtf8(bytes)) {
+    decoded = {std::string(bytes), "UTF-8"};
+  } else {
+    if (bytes.find('\0') != std::string_view::npos) {
+      return absl::InvalidArgumentError(i18n::Tr(
+          "{}: this is a binary file such as an Excel workbook, not CSV text; save it as CSV "
+          "and import that",
+          name));
+    }
+    size_t bad_offset = 0;
+    absl::StatusOr<std::string> text = Convert(bytes, "GB18030", "UTF-8", &bad_offset);
+    if (!text.ok()) {
+      return Unreadable(
+          file_name,
+          i18n::Tr("it is neither UTF-8 nor GB18030 (byte {} cannot be decoded)", bad_offset));
+    }
+    decoded = {*std::move(text), "GB18030"};
+  }
+
+  // Control characters other than tab and line breaks mean binary data.
+  for (char c : decoded.text) {
+    auto byte = static_cast<uint8_t>(c);
+    if (byte < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+      return absl::InvalidArgumentError(i18n::Tr(
+          "{}: this is a binary file such as an Excel workbook, not CSV text; save it as CSV "
+          "and import that",
+          name));
+    }
+  }
+  if (absl::Status status = CheckNotMojibake(decoded.text, file_name); !status.ok()) {
+    return status;
+  }
+  return decoded;
+}
+
+absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name) {
+  std::vector<CsvRecord> records;
+  CsvRecord record;
+  std::string field;
+  int line = 1;
+  record.line = 1;
+  bool in_quotes = false;
+  bool field_was_quoted = false;
+  int quote_line = 0;
+
+  auto end_field = [&] {
+    record.fields.push_back(std::move(field));
+    field.clear();
+    field_was_quoted = false;
+  };
+  auto end_record = [&] {
+    end_field();
+    records.push_back(std::move(record));
+    record = CsvRecord();
+    record.line = line;
+  };
+
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        // A CRLF inside a quoted field is kept as LF.
+        if (!(c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) field.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"' && field.empty() && !field_was_quoted) {
+      in_quotes = true;
+      field_was_quoted = true;
+      quote_line = line;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\n') {
+      ++line;
+      end_record();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else {
+      field.push_back(c);
+    }
+  }
+  if (in_quotes) {
+    return absl::InvalidArgumentError(
+        i18n::Tr("{}: line {}: a quoted field is not closed", std::string(file_name), quote_line));
+  }
+  if (!field.empty() || !record.fields.empty()) end_record();
+  return records;
+}
+
+std::string_view Trim(std::string_view text) {
+  bool changed = true;
+  while (changed && !text.empty()) {
+    changed = false;
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
+                             text.front() == '\n')) {
+      text.remove_prefix(1);
+      changed = true;
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                             text.back() == '\n')) {
+      text.remove_suffix(1);
+      changed = true;
+    }
+    if (text.starts_with(kIdeographicSpace)) {
+      text.remove_prefix(kIdeographicSpace.size());
+      changed = true;
+    }
+    if (text.ends_with(kIdeographicSpace)) {
+      text.remove_suffix(kIdeographicSpace.size());
+      changed = true;
+    }
+  }
+  return text;
+}
+
+}  // namespace yreb::importers::internal

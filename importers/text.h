@@ -1,0 +1,59 @@
+// Internal to importers: turning file bytes into UTF-8 text and CSV records.
+#ifndef YREB_IMPORTERS_TEXT_H_
+#define YREB_IMPORTERS_TEXT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace yreb::importers::internal {
+
+struct DecodedText {
+  std::string text;      // UTF-8, without a BOM
+  std::string encoding;  // as in ParseResult::encoding
+};
+
+// Decodes a file's bytes: UTF-8 (BOM optional), UTF-16 with a BOM, or else
+// GB18030. Rejects, with InvalidArgument naming `file_name`, an empty file, a
+// binary file, bytes that decode as neither, and mojibake (see
+// CheckNotMojibake).
+absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file_name);
+
+// Rejects UTF-8 text whose Chinese was destroyed by decoding with the wrong
+// encoding earlier. Three signs, each of which real bureau files never show:
+//   1. U+FFFD replacement characters: bytes that a decoder gave up on, so the
+//      original text is lost;
+//   2. letters of alphabetic scripts (Latin-1 and extended Latin, Greek,
+//      Cyrillic, Thaana, Lao, ...) or private-use code points making up a
+//      noticeable share of the non-ASCII text. GBK bytes read as a
+//      single-byte code page, or as the wrong multi-byte code, look like that;
+//   3. CJK text that, encoded back to GB18030, is valid UTF-8 with non-ASCII
+//      characters: UTF-8 bytes that were read as GBK and saved again.
+absl::Status CheckNotMojibake(std::string_view text, std::string_view file_name);
+
+// Converts UTF-8 to GB18030. Fails only on invalid UTF-8.
+absl::StatusOr<std::string> Utf8ToGb18030(std::string_view text);
+
+// Returns true when `bytes` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view bytes);
+
+// One CSV record with the 1-based line it starts on.
+struct CsvRecord {
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+// Splits text into RFC 4180 records: ',' separates fields, '"' quotes a field
+// that may contain ',', '"' (doubled) and line breaks; records end at LF or
+// CRLF. A quote inside an unquoted field is kept as text. Returns
+// InvalidArgument naming the line when a quoted field is never closed.
+absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name);
+
+// Removes ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends.
+std::string_view Trim(std::string_view text);
+
+}  // namespace yreb::importers::internal
+
+#endif  // YREB_IMPORTERS_TEXT_H_

@@ -1,0 +1,610 @@
+#include "importers/importers.h"
+
+#include <gtest/gtest.h>
+#include <iconv.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "i18n/i18n.h"
+
+namespace yreb::importers {
+namespace {
+
+const std::string kTestdata = YREB_TESTDATA_DIR;
+const std::string kGdpFile = kTestdata + "/nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据.csv";
+const std::string kHubeiRealEstate =
+    kTestdata + "/nbs-fsyd-realestate-yreb-2017-2019-wyq/csvFile/湖北.csv";
+const std::string kCensusDir = kTestdata + "/census-prefecture-pop-2010-2020-leiii";
+const std::string kMojibakeDir = kTestdata + "/damaged-mojibake-quarterly-gdp-hede";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string Convert(const std::string& bytes, const char* from, const char* to) {
+  iconv_t cd = iconv_open(to, from);
+  std::string out(bytes.size() * 4 + 16, '\0');
+  char* in_ptr = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* out_ptr = out.data();
+  size_t out_left = out.size();
+  size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+  iconv_close(cd);
+  if (rc == static_cast<size_t>(-1)) return "";
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = text.find(from, pos)) != std::string::npos) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return text;
+}
+
+absl::StatusOr<ParseResult> Parse(const std::string& bytes, std::string_view province,
+                                  const std::string& file_name = "test.csv",
+                                  const std::string& mapping = "") {
+  ImportOptions options;
+  options.file_name = file_name;
+  options.mapping = mapping;
+  return ParseFile(bytes, options, catalog::Catalog::Default(), province);
+}
+
+const Observation* Find(const ParseResult& result, std::string_view indicator,
+                        std::string_view region, std::string_view period) {
+  for (const Observation& observation : result.observations) {
+    if (observation.indicator == indicator && observation.region == region &&
+        observation.period == period) {
+      return &observation;
+    }
+  }
+  return nullptr;
+}
+
+std::string Describe(const std::vector<RowError>& errors) {
+  std::string text;
+  for (const RowError& error : errors) {
+    text += error.file + ":" + std::to_string(error.line) + " [" + error.column + "] \"" +
+            error.value + "\": " + error.reason + "\n";
+  }
+  return text;
+}
+
+// Observations without their place in the file, for comparing two parses of
+// the same content.
+std::vector<std::string> Contents(const ParseResult& result) {
+  std::vector<std::string> rows;
+  for (const Observation& o : result.observations) {
+    rows.push_back(o.indicator + "|" + o.region + "|" + o.period + "|" + o.value + "|" + o.unit +
+                   "|" + o.note + "|" + std::to_string(o.measure) + "|" +
+                   std::to_string(o.value_kind) + "|" + std::to_string(o.status));
+  }
+  return rows;
+}
+
+TEST(ImportPortal, JiangsuGdpFromGbkExport) {
+  absl::StatusOr<ParseResult> result = Parse(ReadFile(kGdpFile), "320000", "分省年度数据.csv");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->format, "portal");
+  EXPECT_EQ(result->encoding, "GB18030");
+
+  const Observation* gdp2023 = Find(*result, "gdp", "320000", "2023");
+  ASSERT_NE(gdp2023, nullptr);
+  EXPECT_EQ(gdp2023->value, "130924.3");
+  EXPECT_EQ(gdp2023->unit, "亿元");
+  EXPECT_EQ(gdp2023->measure, proto::MEASURE_KIND_CURRENT);
+  EXPECT_EQ(gdp2023->value_kind, proto::VALUE_KIND_LEVEL);
+  EXPECT_EQ(gdp2023->column, "2023年");
+  EXPECT_EQ(gdp2023->line, 14);  // 3 title lines, the header, then Jiangsu is the 10th row
+  const Observation* gdp2024 = Find(*result, "gdp", "320000", "2024");
+  ASSERT_NE(gdp2024, nullptr);
+  EXPECT_EQ(gdp2024->value, "136696.9");
+
+  EXPECT_EQ(result->observations.size(), 19u);  // 2006-2024
+  for (const Observation& observation : result->observations) {
+    EXPECT_EQ(observation.region, "320000");
+  }
+  EXPECT_EQ(result->skipped_rows_other_regions, 30u);
+  EXPECT_EQ(result->skipped_by_region.size(), 30u);
+  EXPECT_EQ(result->skipped_by_region.count("320000"), 0u);
+  EXPECT_EQ(result->skipped_by_region.at("110000"), 1u);
+  EXPECT_EQ(result->skipped_by_region.at("650000"), 1u);
+  ASSERT_EQ(result->footnotes.size(), 2u);
+  EXPECT_TRUE(result->footnotes[0].starts_with("注：")) << result->footnotes[0];
+  EXPECT_EQ(result->footnotes[1], "数据来源：国家统计局");
+}
+
+TEST(ImportPortal, AllSevenProvinceExports) {
+  const std::string dir = kTestdata + "/nbs-fsnd-multi-2006-2025-renjiyi";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".csv") continue;
+    ++files;
+    absl::StatusOr<ParseResult> result =
+        Parse(ReadFile(entry.path()), "420000", entry.path().filename());
+    ASSERT_TRUE(result.ok()) << entry.path() << ": " << result.status();
+    EXPECT_TRUE(result->errors.empty()) << entry.path() << "\n" << Describe(result->errors);
+    EXPECT_FALSE(result->observations.empty()) << entry.path();
+    EXPECT_EQ(result->skipped_rows_other_regions, 30u) << entry.path();
+  }
+  EXPECT_EQ(files, 7);
+}
+
+TEST(ImportPortal, EmptyCellsAreAbsent) {
+  // The population sample export leaves 2025 and census years empty.
+  absl::StatusOr<ParseResult> result = Parse(
+      ReadFile(kTestdata + "/nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据 (1).csv"), "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(Find(*result, "pop_sample", "420000", "2025"), nullptr);
+  EXPECT_EQ(Find(*result, "pop_sample", "420000", "2020"), nullptr);
+  EXPECT_NE(Find(*result, "pop_sample", "420000", "2024"), nullptr);
+}
+
+TEST(ImportPortal, HubeiMonthlyRealEstate) {
+  absl::StatusOr<ParseResult> result = Parse(ReadFile(kHubeiRealEstate), "420000", "湖北.csv");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->encoding, "UTF-8 with BOM");
+
+  const Observation* december = Find(*result, "realestate_invest_cum", "420000", "2019-M12");
+  ASSERT_NE(december, nullptr);
+  EXPECT_EQ(december->value, "5111.73");
+  EXPECT_EQ(december->measure, proto::MEASURE_KIND_CUMULATIVE);
+  EXPECT_EQ(december->unit, "亿元");
+  EXPECT_TRUE(december->note.empty());
+
+  const Observation* february = Find(*result, "realestate_invest_cum", "420000", "2019-M02");
+  ASSERT_NE(february, nullptr);
+  EXPECT_EQ(february->value, "421.12");
+  EXPECT_EQ(february->column, "2019年2月");
+  EXPECT_EQ(february->note, kJanuaryFebruaryNote);
+  EXPECT_EQ(Find(*result, "realestate_invest_cum", "420000", "2019-M01"), nullptr);
+
+  const Observation* growth = Find(*result, "realestate_invest_cum_growth", "420000", "2018-M02");
+  ASSERT_NE(growth, nullptr);
+  EXPECT_EQ(growth->value, "7.4");
+  EXPECT_EQ(growth->value_kind, proto::VALUE_KIND_GROWTH_RATE);
+  EXPECT_EQ(growth->note, kJanuaryFebruaryNote);
+
+  // 4 indicators x 36 months, less the 3 empty Januaries.
+  EXPECT_EQ(result->observations.size(), 4u * 33u);
+  EXPECT_EQ(result->skipped_rows_other_regions, 0u);
+  ASSERT_EQ(result->footnotes.size(), 1u);
+}
+
+TEST(ImportPortal, OtherProvinceRegionTitleIsSkipped) {
+  absl::StatusOr<ParseResult> result = Parse(ReadFile(kHubeiRealEstate), "320000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_TRUE(result->observations.empty());
+  EXPECT_EQ(result->skipped_rows_other_regions, 4u);
+  EXPECT_EQ(result->skipped_by_region.at("420000"), 4u);
+}
+
+TEST(ImportPortal, NationalQuarterlyExport) {
+  absl::StatusOr<ParseResult> result =
+      Parse(ReadFile(kTestdata + "/nbs-jidu-national-gdp-alanbook/季度数据.csv"), "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_TRUE(result->observations.empty());
+  EXPECT_EQ(result->skipped_rows_other_regions, 11u);
+  EXPECT_EQ(result->skipped_by_region.at("000000"), 11u);
+  // The footnote goes on over unquoted lines indented with U+3000.
+  ASSERT_EQ(result->footnotes.size(), 2u);
+  EXPECT_NE(result->footnotes[0].find("4.2015年之前各季度"), std::string::npos);
+  EXPECT_EQ(std::count(result->footnotes[0].begin(), result->footnotes[0].end(), '\n'), 3);
+}
+
+TEST(ImportPortal, QuotedMultiLineFootnote) {
+  const std::string text =
+      "数据库：分省年度数据\r\n指标：地区生产总值(亿元)\r\n时间：最近2年\r\n"
+      "地区,2024年,2023年\r\n湖北省,60012.97,55803.63\r\n"
+      "\"注：1.第一行。\r\n　　　2.第二行, 带逗号。\"\r\n数据来源：国家统计局\r\n";
+  absl::StatusOr<ParseResult> result = Parse(text, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->observations.size(), 2u);
+  ASSERT_EQ(result->footnotes.size(), 2u);
+  EXPECT_NE(result->footnotes[0].find("第二行, 带逗号"), std::string::npos);
+}
+
+TEST(ImportPortal, ChinesePeriodLabels) {
+  const std::string text =
+      "数据库：分省月度数据\n地区：湖北省\n时间：最近3个月\n"
+      "指标,2023年1-9月,2023年1-2月,2023年第三季度\n"
+      "房地产投资累计值(亿元),100.5,20.1,\n"
+      "地区生产总值累计值(亿元),,,40000.1\n";
+  absl::StatusOr<ParseResult> result = Parse(text, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  const Observation* september = Find(*result, "realestate_invest_cum", "420000", "2023-M09");
+  ASSERT_NE(september, nullptr);
+  EXPECT_EQ(september->value, "100.5");
+  const Observation* february = Find(*result, "realestate_invest_cum", "420000", "2023-M02");
+  ASSERT_NE(february, nullptr);
+  EXPECT_EQ(february->note, kJanuaryFebruaryNote);
+  ASSERT_NE(Find(*result, "gdp_q_cum", "420000", "2023-Q3"), nullptr);
+}
+
+TEST(ImportMapping, CensusWuhanPopulation) {
+  std::string mapping = ReadFile(kCensusDir + "/census_city_2010-2020_v1.mapping.toml");
+  ASSERT_FALSE(mapping.empty());
+  absl::StatusOr<ParseResult> result = Parse(ReadFile(kCensusDir + "/census_city_2010-2020_v1.csv"),
+                                             "420000", "census_city_2010-2020_v1.csv", mapping);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->format, "mapping");
+  EXPECT_EQ(result->encoding, "UTF-8 with BOM");
+
+  const Observation* wuhan = Find(*result, "pop_census", "420100", "2020");
+  ASSERT_NE(wuhan, nullptr);
+  EXPECT_EQ(wuhan->value, "12326518");
+  EXPECT_EQ(wuhan->unit, "人");
+  EXPECT_EQ(wuhan->column, "popu_2020");
+  const Observation* wuhan2010 = Find(*result, "pop_census", "420100", "2010");
+  ASSERT_NE(wuhan2010, nullptr);
+  EXPECT_EQ(wuhan2010->value, "9785388");
+  ASSERT_NE(Find(*result, "pop_census", "429021", "2020"), nullptr);  // 神农架林区
+
+  // 17 Hubei units (12 cities, Enshi and 4 county-level units under the
+  // province) are kept; the other 352 rows are skipped.
+  std::set<std::string> regions;
+  for (const Observation& observation : result->observations) {
+    EXPECT_TRUE(observation.region.starts_with("42")) << observation.region;
+    regions.insert(observation.region);
+  }
+  EXPECT_EQ(regions.size(), 17u);
+  EXPECT_EQ(result->skipped_rows_other_regions, 352u);
+  EXPECT_EQ(result->skipped_by_region.at("320100"), 1u);
+  EXPECT_EQ(result->skipped_by_region.at("810000"), 1u);
+}
+
+TEST(ImportMapping, ProvincePanel) {
+  const std::string dir = kTestdata + "/province-panel-2005-2024-renjiyi";
+  absl::StatusOr<ParseResult> result =
+      Parse(ReadFile(dir + "/分省年度数据_整合.csv"), "320000", "分省年度数据_整合.csv",
+            ReadFile(dir + "/分省年度数据_整合.mapping.toml"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->skipped_rows_other_regions, 30u * 20u);
+  const Observation* trade = Find(*result, "trade_total_usd", "320000", "2006");
+  ASSERT_NE(trade, nullptr);
+  EXPECT_EQ(trade->unit, "万美元");
+}
+
+TEST(ImportMapping, InvalidMappingFiles) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  const std::string table = "code,value\n420100,5\n";
+  struct Case {
+    std::string mapping;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"region_column = \"code\"\n[[columns]]\ncolumn = \"nope\"\nindicator = \"gdp\"\n"
+       "period = \"2020\"\n",
+       "the header has no column \"nope\""},
+      {"region_column = \"code\"\ncolour = 1\n", "unknown key \"colour\""},
+      {"region_column = \"code\"\n[[columns]]\ncolumn = \"value\"\nindicator = \"nope\"\n"
+       "period = \"2020\"\n",
+       "unknown indicator \"nope\""},
+      {"region_column = \"code\"\n[[columns]]\ncolumn = \"value\"\nindicator = \"gdp\"\n",
+       "\"period\" is required"},
+      {"region_column = \"code\"\n[[columns]]\ncolumn = \"value\"\nindicator = \"gdp\"\n"
+       "period = \"2020Q1\"\n",
+       "invalid period"},
+      {"region_column = = \n", "invalid mapping file: line 1"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ParseResult> result = Parse(table, "420000", "t.csv", c.mapping);
+    ASSERT_FALSE(result.ok()) << c.mapping;
+    EXPECT_NE(result.status().message().find(c.expected), std::string::npos)
+        << "expected \"" << c.expected << "\" in: " << result.status().message();
+  }
+}
+
+TEST(ImportEncoding, Utf8BomAndGbkGiveSameObservations) {
+  std::string gbk = ReadFile(kGdpFile);
+  std::string utf8 = Convert(gbk, "GB18030", "UTF-8");
+  ASSERT_FALSE(utf8.empty());
+  absl::StatusOr<ParseResult> from_gbk = Parse(gbk, "320000");
+  absl::StatusOr<ParseResult> from_bom = Parse("\xEF\xBB\xBF" + utf8, "320000");
+  absl::StatusOr<ParseResult> from_utf8 = Parse(utf8, "320000");
+  ASSERT_TRUE(from_gbk.ok()) << from_gbk.status();
+  ASSERT_TRUE(from_bom.ok()) << from_bom.status();
+  ASSERT_TRUE(from_utf8.ok()) << from_utf8.status();
+  EXPECT_EQ(from_bom->encoding, "UTF-8 with BOM");
+  EXPECT_EQ(from_utf8->encoding, "UTF-8");
+  EXPECT_EQ(Contents(*from_gbk), Contents(*from_bom));
+  EXPECT_EQ(Contents(*from_gbk), Contents(*from_utf8));
+  EXPECT_EQ(from_gbk->skipped_by_region, from_bom->skipped_by_region);
+  EXPECT_EQ(from_gbk->footnotes, from_bom->footnotes);
+}
+
+TEST(ImportEncoding, CrlfAndLfGiveSameObservations) {
+  std::string crlf = ReadFile(kGdpFile);
+  ASSERT_NE(crlf.find("\r\n"), std::string::npos);
+  std::string lf = ReplaceAll(crlf, "\r\n", "\n");
+  absl::StatusOr<ParseResult> from_crlf = Parse(crlf, "320000");
+  absl::StatusOr<ParseResult> from_lf = Parse(lf, "320000");
+  ASSERT_TRUE(from_crlf.ok()) << from_crlf.status();
+  ASSERT_TRUE(from_lf.ok()) << from_lf.status();
+  EXPECT_EQ(Contents(*from_crlf), Contents(*from_lf));
+  ASSERT_EQ(from_crlf->observations.size(), from_lf->observations.size());
+  for (size_t i = 0; i < from_lf->observations.size(); ++i) {
+    EXPECT_EQ(from_crlf->observations[i].line, from_lf->observations[i].line);
+  }
+  EXPECT_EQ(from_crlf->footnotes, from_lf->footnotes);
+}
+
+TEST(ImportRoundTrip, ExportThenParseIsIdentical) {
+  std::vector<Observation> original;
+  for (const std::string& path : {kGdpFile, kHubeiRealEstate}) {
+    absl::StatusOr<ParseResult> parsed = Parse(ReadFile(path), "420000");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    original.insert(original.end(), parsed->observations.begin(), parsed->observations.end());
+  }
+  original[0].status = proto::DATA_STATUS_FINAL_VERIFICATION;
+  ParseResult expected;
+  expected.observations = original;
+
+  for (Encoding encoding : {Encoding::kUtf8Bom, Encoding::kGb18030}) {
+    std::vector<ExportRow> rows = ToExportRows(original, catalog::Catalog::Default());
+    ASSERT_EQ(rows[0].region_name, "湖北省");
+    absl::StatusOr<std::string> csv = WriteLongCsv(rows, encoding);
+    ASSERT_TRUE(csv.ok()) << csv.status();
+    absl::StatusOr<ParseResult> reparsed = Parse(*csv, "420000");
+    ASSERT_TRUE(reparsed.ok()) << reparsed.status();
+    EXPECT_TRUE(reparsed->errors.empty()) << Describe(reparsed->errors);
+    EXPECT_EQ(reparsed->format, "long-csv");
+    EXPECT_EQ(Contents(*reparsed), Contents(expected));
+  }
+}
+
+TEST(ImportLongCsv, HeaderIsDocumentedLayout) {
+  absl::StatusOr<std::string> csv = WriteLongCsv({}, Encoding::kUtf8Bom);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(*csv, "\xEF\xBB\xBF" + std::string(kLongCsvHeader) + "\r\n");
+}
+
+TEST(ImportLongCsv, QuotesFieldsThatNeedIt) {
+  ExportRow row;
+  row.indicator = "gdp";
+  row.region = "420000";
+  row.region_name = "湖北省";
+  row.period = "2023";
+  row.value = "55803.63";
+  row.unit = "亿元";
+  row.measure = proto::MEASURE_KIND_CURRENT;
+  row.value_kind = proto::VALUE_KIND_LEVEL;
+  row.revision = 2;
+  row.note = "修订, 见\"说明\"";
+  absl::StatusOr<std::string> csv = WriteLongCsv({row}, Encoding::kUtf8Bom);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_NE(csv->find("gdp,420000,湖北省,2023,55803.63,亿元,current,level,,2,"
+                      "\"修订, 见\"\"说明\"\"\"\r\n"),
+            std::string::npos)
+      << *csv;
+  absl::StatusOr<ParseResult> parsed = Parse(*csv, "420000");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->observations.size(), 1u);
+  EXPECT_EQ(parsed->observations[0].note, row.note);
+}
+
+TEST(ImportLongCsv, RejectsInvalidExportRows) {
+  ExportRow row;
+  row.period = "2023";
+  row.value = "1e5";
+  EXPECT_FALSE(WriteLongCsv({row}, Encoding::kUtf8Bom).ok());
+  row.value = "5";
+  row.period = "2023Q1";
+  EXPECT_FALSE(WriteLongCsv({row}, Encoding::kUtf8Bom).ok());
+}
+
+TEST(ImportLongCsv, HandMadeFileWithNames) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  const std::string text =
+      "region,indicator,period,value,unit\n"
+      "武汉市,常住人口(人口普查),2020,12326518,人\n"
+      "湖北省,地区生产总值(亿元),2023年,55803.63,亿元\n"
+      "湖北省,gdp,2022,53734.92,万元\n"
+      "湖北省,gdp,2021-Q3,1.0,亿元\n"
+      "武汉市,realestate_invest_cum,2019-M12,100,亿元\n"
+      "江苏省,gdp,2023,130924.3,亿元\n";
+  absl::StatusOr<ParseResult> result = Parse(text, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->format, "long-csv");
+  ASSERT_NE(Find(*result, "pop_census", "420100", "2020"), nullptr);
+  ASSERT_NE(Find(*result, "gdp", "420000", "2023"), nullptr);
+  EXPECT_EQ(result->skipped_by_region.at("320000"), 1u);
+  ASSERT_EQ(result->errors.size(), 3u) << Describe(result->errors);
+  EXPECT_EQ(result->errors[0].line, 4);
+  EXPECT_NE(result->errors[0].reason.find("unit differs"), std::string::npos);
+  EXPECT_EQ(result->errors[1].line, 5);
+  EXPECT_NE(result->errors[1].reason.find("does not fit indicator gdp, which is annual"),
+            std::string::npos)
+      << result->errors[1].reason;
+  EXPECT_EQ(result->errors[2].line, 6);
+  EXPECT_NE(result->errors[2].reason.find("provinces only"), std::string::npos);
+}
+
+// A small portal export in UTF-8 that the bad-input cases below break.
+const std::string kGoodPortal =
+    "数据库：分省年度数据\n"
+    "指标：地区生产总值(亿元)\n"
+    "时间：最近2年\n"
+    "地区,2024年,2023年\n"
+    "江苏省,136696.9,130924.3\n"
+    "湖北省,60012.97,55803.63\n"
+    "注：示例。\n";
+
+TEST(ImportBadInput, GoodPortalSampleParses) {
+  absl::StatusOr<ParseResult> result = Parse(kGoodPortal, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->observations.size(), 2u);
+}
+
+TEST(ImportBadInput, WholeFileErrors) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string expected;
+    absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+  };
+  std::string latin1_mojibake = Convert(ReadFile(kGdpFile), "ISO-8859-1", "UTF-8");
+  const Case cases[] = {
+      {"empty", "", "the file is empty"},
+      {"only a BOM", "\xEF\xBB\xBF\r\n", "the file is empty"},
+      {"xls", std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", 12), "binary file"},
+      {"NUL bytes", std::string("\x89PNG\r\n\x1A\n\0\0\0\rIHDR\xFF\xFE", 19), "binary file"},
+      {"mojibake", ReadFile(kMojibakeDir + "/分省季度数据-生产总值.csv"),
+       "the text encoding is unreadable"},
+      {"latin-1 mojibake", latin1_mojibake, "the text encoding is unreadable"},
+      {"no indicator title", ReadFile(kMojibakeDir + "/主要城市年度数据-经济.csv"),
+       "does not name the indicator"},
+      {"unknown layout", "a,b,c\n1,2,3\n", "layout is not recognized"},
+      {"unclosed quote", "indicator,region,period,value\ngdp,420000,2023,\"5\n",
+       "line 2: a quoted field is not closed"},
+      {"sdmx-csv", "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,TIME_PERIOD,OBS_VALUE\n",
+       "SDMX-CSV import is not supported yet", absl::StatusCode::kUnimplemented},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ParseResult> result = Parse(c.bytes, "420000", c.name + ".csv");
+    ASSERT_FALSE(result.ok()) << c.name;
+    EXPECT_EQ(result.status().code(), c.code) << c.name;
+    EXPECT_NE(result.status().message().find(c.expected), std::string::npos)
+        << c.name << ": " << result.status().message();
+    EXPECT_NE(result.status().message().find(c.name + ".csv"), std::string::npos)
+        << c.name << ": the message does not name the file: " << result.status().message();
+  }
+}
+
+TEST(ImportBadInput, RowErrorsNameLineColumnValueAndReason) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  struct Case {
+    std::string name;
+    std::string bytes;
+    int line;
+    std::string column;
+    std::string value;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"wrong column count", ReplaceAll(kGoodPortal, "60012.97,55803.63", "60012.97,55803.63,1"), 6,
+       "地区", "湖北省", "wrong column count: the header has 3 columns, this row 4"},
+      {"too few columns", ReplaceAll(kGoodPortal, "60012.97,55803.63", "60012.97"), 6, "地区",
+       "湖北省", "wrong column count"},
+      {"non-numeric value", ReplaceAll(kGoodPortal, "55803.63", "abc"), 6, "2023年", "abc",
+       "not a number"},
+      {"exponent", ReplaceAll(kGoodPortal, "55803.63", "5.58e4"), 6, "2023年", "5.58e4",
+       "exponent notation is not allowed"},
+      {"unknown region", ReplaceAll(kGoodPortal, "江苏省", "火星省"), 5, "地区", "火星省",
+       "unknown region name"},
+      {"unknown indicator", ReplaceAll(kGoodPortal, "地区生产总值(亿元)", "幸福指数(点)"), 2,
+       "指标", "幸福指数(点)", "unknown indicator"},
+      {"duplicate rows", ReplaceAll(kGoodPortal, "注：", "湖北省,60012.97,55000\n注："), 7,
+       "2023年", "55000", "duplicate of line 6: gdp 420000 2023 is 55803.63 there and 55000 here"},
+      {"row after footnotes", kGoodPortal + "湖北省,1,2\n", 8, "地区", "湖北省",
+       "unexpected row after the footnotes"},
+      {"bad period header", ReplaceAll(kGoodPortal, "2023年", "2023年第五季度"), 4,
+       "2023年第五季度", "2023年第五季度", "a quarter must be 1 to 4"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ParseResult> result = Parse(c.bytes, "420000", "bad.csv");
+    ASSERT_TRUE(result.ok()) << c.name << ": " << result.status();
+    ASSERT_EQ(result->errors.size(), 1u) << c.name << "\n" << Describe(result->errors);
+    const RowError& error = result->errors[0];
+    EXPECT_EQ(error.file, "bad.csv") << c.name;
+    EXPECT_EQ(error.line, c.line) << c.name;
+    EXPECT_EQ(error.column, c.column) << c.name;
+    EXPECT_EQ(error.value, c.value) << c.name;
+    EXPECT_NE(error.reason.find(c.reason), std::string::npos) << c.name << ": " << error.reason;
+  }
+}
+
+TEST(ImportBadInput, EveryRowErrorIsReported) {
+  std::string bytes = ReplaceAll(kGoodPortal, "136696.9", "x");
+  bytes = ReplaceAll(bytes, "55803.63", "y");
+  bytes = ReplaceAll(bytes, "注：", "火星省,1,2\n注：");
+  absl::StatusOr<ParseResult> result = Parse(bytes, "320000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->errors.size(), 2u) << Describe(result->errors);
+  EXPECT_EQ(result->errors[0].line, 5);
+  EXPECT_EQ(result->errors[1].line, 7);
+}
+
+TEST(ImportBadInput, IdenticalDuplicatesCollapse) {
+  absl::StatusOr<ParseResult> result =
+      Parse(ReplaceAll(kGoodPortal, "注：", "湖北省,60012.970,55803.63\n注："), "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->observations.size(), 2u);
+  EXPECT_EQ(result->observations[0].line, 6);
+}
+
+TEST(ImportBadInput, ReasonInChinese) {
+  i18n::ScopedLang chinese(i18n::Lang::kChinese);
+  absl::StatusOr<ParseResult> result = Parse(ReplaceAll(kGoodPortal, "江苏省", "火星省"), "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->errors.size(), 1u);
+  EXPECT_NE(result->errors[0].reason.find("未知的地区名称"), std::string::npos)
+      << result->errors[0].reason;
+
+  absl::StatusOr<ParseResult> mojibake =
+      Parse(ReadFile(kMojibakeDir + "/分省季度数据-生产总值.csv"), "420000", "q.csv");
+  ASSERT_FALSE(mojibake.ok());
+  EXPECT_NE(mojibake.status().message().find("文本编码无法识别"), std::string::npos)
+      << mojibake.status().message();
+}
+
+TEST(ImportOptions, RejectsUnknownNodeProvince) {
+  EXPECT_FALSE(Parse(kGoodPortal, "420100").ok());
+  EXPECT_FALSE(Parse(kGoodPortal, "990000").ok());
+}
+
+// Every message of these modules that goes through i18n::Tr has a Chinese
+// translation, so a Chinese user never sees English in their place.
+TEST(ImportMessages, AllHaveChineseTranslations) {
+  const std::regex call(R"re(i18n::Tr\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+))re");
+  const std::regex literal(R"re("((?:[^"\\]|\\.)*)")re");
+  int messages = 0;
+  for (const char* module : {"common", "catalog", "importers"}) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(YREB_SOURCE_DIR) + "/" + module)) {
+      if (entry.path().extension() != ".cc") continue;
+      std::string source = ReadFile(entry.path());
+      for (std::sregex_iterator it(source.begin(), source.end(), call), end; it != end; ++it) {
+        std::string arguments = (*it)[1];
+        std::string msgid;
+        for (std::sregex_iterator part(arguments.begin(), arguments.end(), literal);
+             part != std::sregex_iterator(); ++part) {
+          msgid += (*part)[1];
+        }
+        msgid = ReplaceAll(msgid, "\\\"", "\"");
+        ++messages;
+        EXPECT_TRUE(i18n::HasTranslation(msgid))
+            << entry.path().filename() << ": no translation for \"" << msgid << "\"";
+      }
+    }
+  }
+  EXPECT_GT(messages, 80);
+}
+
+}  // namespace
+}  // namespace yreb::importers
