@@ -495,6 +495,22 @@ TEST(ImportBadInput, WholeFileErrors) {
   }
 }
 
+TEST(ImportBadInput, Utf8ReadAsGbkIsMojibake) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  // UTF-8 bytes decoded as GB18030 and saved as UTF-8 again: 湖北省武汉市
+  // becomes 婀栧寳鐪佹 and so on (glibc maps one byte pair to a private-use
+  // code point).
+  std::string damaged = Convert("湖北省武汉市", "GB18030", "UTF-8");
+  ASSERT_TRUE(damaged.starts_with("婀栧寳鐪佹")) << damaged;
+  std::string heading = Convert("指标地区时间", "GB18030", "UTF-8");
+  ASSERT_FALSE(heading.empty());
+  std::string bytes = heading + ",2024\n" + damaged + ",1\n";
+  absl::StatusOr<ParseResult> result = Parse(bytes, "420000", "twice.csv");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("UTF-8 that was read as GBK"), std::string::npos)
+      << result.status().message();
+}
+
 TEST(ImportBadInput, RowErrorsNameLineColumnValueAndReason) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   struct Case {
