@@ -280,15 +280,31 @@ absl::Status Store::ScanEntries(
 }
 
 absl::Status Store::ScanHeads(uint32_t origin,
-                              const std::function<bool(const entry::Head& head)>& visit) const {
+                              const std::function<bool(const entry::Head& head)>& visit,
+                              uint64_t first_sequence) const {
   std::string prefix = OriginKey(origin);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kHeads)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(LogKey(origin, first_sequence)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
     uint64_t sequence = GetBigEndian(it->key().data() + 4, 8);
     absl::StatusOr<entry::Head> head = entry::DecodeHeadValue(
         origin, sequence, std::string_view(it->value().data(), it->value().size()));
     if (!head.ok()) return head.status();
     if (!visit(*head)) break;
+  }
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::Status Store::ScanMeta(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kMeta)));
+  rocksdb::Slice start(prefix.data(), prefix.size());
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
   }
   return FromRocks(it->status(), Tr("read"));
 }

@@ -111,9 +111,15 @@ class Store {
   absl::Status ScanEntries(
       uint32_t origin, uint64_t first_sequence,
       const std::function<bool(uint64_t sequence, std::string_view encoded)>& visit) const;
-  // Calls `visit` for each stored head of `origin`, in order.
+  // Calls `visit` for each stored head of `origin` from `first_sequence` on,
+  // in order, until it returns false.
   absl::Status ScanHeads(uint32_t origin,
-                         const std::function<bool(const entry::Head& head)>& visit) const;
+                         const std::function<bool(const entry::Head& head)>& visit,
+                         uint64_t first_sequence = 1) const;
+  // Calls `visit` for each meta key starting with `prefix`, in key order.
+  absl::Status ScanMeta(std::string_view prefix,
+                        const std::function<bool(std::string_view key, std::string_view value)>&
+                            visit) const;
 
   // Returns every revision of the cell, lowest revision first.
   absl::StatusOr<std::vector<CellRevision>> GetCellRevisions(std::string_view indicator,

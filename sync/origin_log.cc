@@ -201,10 +201,27 @@ absl::Status OriginLog::WriteBatch(AppendContext& context) {
     return absl::UnavailableError(reason);
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
-  durable_tip_ = context.tip_;
-  durable_head_sequence_ = context.last_head_sequence_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    durable_tip_ = context.tip_;
+    durable_head_sequence_ = context.last_head_sequence_;
+  }
+  if (options_.on_commit) options_.on_commit();
   return absl::OkStatus();
+}
+
+absl::Status OriginLog::ReloadTip() {
+  absl::StatusOr<std::optional<storage::Tip>> tip = store_->GetTip(origin_);
+  if (!tip.ok()) return tip.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  durable_tip_ = tip->value_or(storage::Tip{origin_, 0, {}});
+  durable_head_sequence_ = durable_tip_.sequence;
+  return absl::OkStatus();
+}
+
+void OriginLog::UnblockAppends() {
+  std::lock_guard<std::mutex> lock(mu_);
+  blocked_.reset();
 }
 
 }  // namespace yreb::sync

@@ -73,6 +73,9 @@ class OriginLog {
     size_t max_group_jobs = 4096;
     // fsync the RocksDB write-ahead log before acknowledging.
     bool sync = true;
+    // Called on the writer thread after each durable write, e.g. to wake
+    // the senders of live replication streams.
+    std::function<void()> on_commit;
   };
 
   using Job = std::function<absl::Status(AppendContext& context)>;
@@ -99,6 +102,12 @@ class OriginLog {
   void BlockAppends(std::string reason);
   std::optional<std::string> blocked_reason() const;
 
+  // Re-reads the tip from the store after entries of this log were stored by
+  // someone else (own-log recovery from peers). REQUIRES: appends blocked.
+  absl::Status ReloadTip();
+  // Allows appends again after BlockAppends.
+  void UnblockAppends();
+
   // Returns the newest durable entry of this log; sequence 0 when empty.
   storage::Tip durable_tip() const;
   uint32_t origin() const { return origin_; }
@@ -122,7 +131,7 @@ class OriginLog {
   bool stopping_ = false;                   // guarded by mu_
   std::optional<std::string> blocked_;      // guarded by mu_
   storage::Tip durable_tip_;                // guarded by mu_
-  uint64_t durable_head_sequence_ = 0;      // writer thread only
+  uint64_t durable_head_sequence_ = 0;      // guarded by mu_ for ReloadTip; else writer only
 
   std::thread writer_;
 };

@@ -1,0 +1,447 @@
+#include "sync/receiver.h"
+
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "i18n/i18n.h"
+#include "proto/record.pb.h"
+
+namespace yreb::sync {
+namespace {
+
+using i18n::Tr;
+
+void PutBigEndian(std::string* out, uint64_t value, int bytes) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+std::string EntryMetaKey(std::string_view prefix, uint32_t origin, uint64_t sequence) {
+  std::string key(prefix);
+  PutBigEndian(&key, origin, 4);
+  PutBigEndian(&key, sequence, 8);
+  return key;
+}
+
+std::string OriginMetaKey(std::string_view prefix, uint32_t origin) {
+  std::string key(prefix);
+  PutBigEndian(&key, origin, 4);
+  return key;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+crypto::Hash HashOf(const std::string& bytes) {
+  crypto::Hash hash{};
+  if (bytes.size() == hash.size()) std::memcpy(hash.data(), bytes.data(), hash.size());
+  return hash;
+}
+
+Receiver::Result Rejected(std::string reason, std::string detail) {
+  Receiver::Result result;
+  result.outcome = Receiver::Outcome::kRejected;
+  result.reason = std::move(reason);
+  result.detail = std::move(detail);
+  return result;
+}
+
+// A record counts only when its origin owns the province of its region.
+bool OriginOwnsRegion(uint32_t origin, const std::string& region) {
+  return region.size() == 6 && region.substr(0, 2) + "0000" == std::to_string(origin);
+}
+
+}  // namespace
+
+std::optional<crypto::Hash> AttributedHash(const proto::Range& range,
+                                           const std::vector<crypto::Hash>& hashes,
+                                           uint64_t sequence) {
+  uint64_t first = range.first_sequence();
+  if (sequence + 1 == first && !range.entries().empty()) {
+    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(0));
+    if (view.ok()) return view->previous_hash;
+    return std::nullopt;
+  }
+  if (sequence >= first && sequence - first < hashes.size()) return hashes[sequence - first];
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<crypto::Hash>> Receiver::VerifyRange(const proto::Range& range,
+                                                                const crypto::PublicKey& key) {
+  if (range.entries().empty()) {
+    return absl::InvalidArgumentError(Tr("range of origin {} carries no entries", range.origin()));
+  }
+  uint64_t last = range.first_sequence() + range.entries_size() - 1;
+  if (range.head().sequence() != last) {
+    return absl::InvalidArgumentError(Tr("range {}/{}-{} ends at head {}, not at its last entry",
+                                         range.origin(), range.first_sequence(), last,
+                                         range.head().sequence()));
+  }
+
+  std::vector<crypto::Hash> hashes;
+  hashes.reserve(range.entries_size());
+  for (int i = 0; i < range.entries_size(); ++i) {
+    uint64_t sequence = range.first_sequence() + i;
+    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
+    if (!view.ok()) {
+      return absl::InvalidArgumentError(
+          Tr("entry {}/{}: {}", range.origin(), sequence, view.status().message()));
+    }
+    if (view->origin != range.origin() || view->sequence != sequence) {
+      return absl::InvalidArgumentError(Tr("entry sent as {}/{} names itself {}/{}",
+                                           range.origin(), sequence, view->origin,
+                                           view->sequence));
+    }
+    if (i > 0 && view->previous_hash != hashes.back()) {
+      return absl::DataLossError(Tr("entry {}/{} does not carry the hash of entry {}",
+                                    range.origin(), sequence, sequence - 1));
+    }
+    hashes.push_back(entry::HashEntry(range.entries(i)));
+  }
+
+  entry::Head head{range.origin(), last, HashOf(range.head().hash()), {}};
+  if (range.head().signature().size() != crypto::kSignatureSize ||
+      range.head().hash().size() != crypto::kHashSize) {
+    return absl::PermissionDeniedError(Tr("head {}/{} is malformed", range.origin(), last));
+  }
+  std::memcpy(head.signature.data(), range.head().signature().data(), crypto::kSignatureSize);
+  if (head.hash != hashes.back()) {
+    return absl::DataLossError(Tr("head {}/{} names another hash than its entry has",
+                                  range.origin(), last));
+  }
+  if (!entry::VerifyHead(key, head)) {
+    return absl::PermissionDeniedError(
+        Tr("head {}/{} has an invalid signature", range.origin(), last));
+  }
+  return hashes;
+}
+
+absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t origin,
+                                       uint64_t first, uint64_t max_entries) {
+  // End at the last head within max_entries, or at the first head after
+  // `first` when none is that close.
+  std::optional<entry::Head> end;
+  absl::Status status = store.ScanHeads(
+      origin,
+      [&](const entry::Head& head) {
+        if (end.has_value() && head.sequence >= first + max_entries) return false;
+        end = head;
+        return head.sequence < first + max_entries - 1;
+      },
+      first);
+  if (!status.ok()) return status;
+  if (!end.has_value()) {
+    return absl::NotFoundError(Tr("no signed head of origin {} at or after {}", origin, first));
+  }
+
+  proto::Range range;
+  range.set_origin(origin);
+  range.set_first_sequence(first);
+  uint64_t expected = first;
+  status = store.ScanEntries(origin, first, [&](uint64_t sequence, std::string_view encoded) {
+    if (sequence != expected || sequence > end->sequence) return false;
+    range.add_entries(std::string(encoded));
+    ++expected;
+    return sequence < end->sequence;
+  });
+  if (!status.ok()) return status;
+  if (expected != end->sequence + 1) {
+    return absl::DataLossError(
+        Tr("origin {} is missing entry {} below its head {}", origin, expected, end->sequence));
+  }
+  range.mutable_head()->set_sequence(end->sequence);
+  range.mutable_head()->set_hash(std::string(crypto::AsBytes(end->hash)));
+  range.mutable_head()->set_signature(std::string(crypto::AsBytes(end->signature)));
+  return range;
+}
+
+Receiver::Receiver(storage::Store* store, const Membership* membership, CommitNotifier* notifier,
+                   const Options& options)
+    : store_(store), membership_(membership), notifier_(notifier), options_(options) {}
+
+absl::Status Receiver::Load() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->ScanMeta(kForkPrefix, [&](std::string_view, std::string_view value) {
+    proto::ForkEvidence evidence;
+    if (evidence.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      forks_[evidence.origin()] = evidence;
+    }
+    return true;
+  });
+}
+
+void Receiver::SetOwnLogRecovery(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  own_log_recovery_ = on;
+}
+
+std::vector<proto::ForkEvidence> Receiver::Forks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<proto::ForkEvidence> forks;
+  for (const auto& [origin, evidence] : forks_) forks.push_back(evidence);
+  return forks;
+}
+
+bool Receiver::IsForked(uint32_t origin) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return forks_.contains(origin);
+}
+
+Receiver::Result Receiver::Apply(const proto::Range& range) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t origin = range.origin();
+  if (forks_.contains(origin)) {
+    Result result;
+    result.outcome = Outcome::kHeld;
+    result.reason = "held";
+    result.detail = Tr("origin {} is held at a fork until a root statement resolves it", origin);
+    return result;
+  }
+  std::optional<crypto::PublicKey> key = membership_->SigningKey(origin, range.head().sequence());
+  if (!key.has_value()) {
+    return Rejected("unknown-origin",
+                    Tr("origin {} has no key for sequence {} in the manifest", origin,
+                       range.head().sequence()));
+  }
+  absl::StatusOr<std::vector<crypto::Hash>> hashes = VerifyRange(range, *key);
+  if (!hashes.ok()) {
+    std::string reason =
+        hashes.status().code() == absl::StatusCode::kPermissionDenied ? "signature"
+        : hashes.status().code() == absl::StatusCode::kDataLoss       ? "chain"
+                                                                      : "decode";
+    return Rejected(reason, std::string(hashes.status().message()));
+  }
+
+  absl::StatusOr<std::optional<storage::Tip>> stored_tip = store_->GetTip(origin);
+  if (!stored_tip.ok()) return Rejected("storage", std::string(stored_tip.status().message()));
+  storage::Tip tip = stored_tip->value_or(storage::Tip{origin, 0, {}});
+  uint64_t first = range.first_sequence();
+  uint64_t last = range.head().sequence();
+
+  if (first > tip.sequence + 1) {
+    return Rejected("gap", Tr("range {}/{}-{} starts after this node's tip {}", origin, first,
+                              last, tip.sequence));
+  }
+
+  // Both logs are hash chains, so agreeing at the last sequence they share
+  // means agreeing on everything before it. Only on disagreement look for the
+  // first differing sequence: two valid chains that disagree are a fork.
+  auto ours_at = [&](uint64_t sequence) -> std::optional<crypto::Hash> {
+    if (sequence == tip.sequence) return tip.hash;
+    absl::StatusOr<std::optional<std::string>> stored = store_->GetEntry(origin, sequence);
+    if (!stored.ok() || !stored->has_value()) return std::nullopt;
+    return entry::HashEntry(**stored);
+  };
+  uint64_t shared_end = std::min(last, tip.sequence);
+  uint64_t shared_begin = std::max<uint64_t>(first > 1 ? first - 1 : 1, 1);
+  if (shared_end >= shared_begin) {
+    if (AttributedHash(range, *hashes, shared_end) != ours_at(shared_end)) {
+      for (uint64_t sequence = shared_begin; sequence <= shared_end; ++sequence) {
+        std::optional<crypto::Hash> theirs = AttributedHash(range, *hashes, sequence);
+        if (theirs.has_value() && theirs != ours_at(sequence)) return RecordFork(range, sequence);
+      }
+    }
+  }
+  if (last <= tip.sequence) {
+    Result result;
+    result.outcome = Outcome::kAlreadyHeld;
+    return result;
+  }
+
+  if (origin == options_.self && !own_log_recovery_) {
+    spdlog::warn("peer holds entries of this node's own log beyond its tip: origin={} tip={} "
+                 "range_end={}",
+                 origin, tip.sequence, last);
+    return Rejected("own-log", Tr("a peer holds entries {}-{} of this node's own log, which this "
+                                  "node does not have",
+                                  tip.sequence + 1, last));
+  }
+  return Store(range, *hashes, tip.sequence + 1 - first);
+}
+
+Receiver::Result Receiver::Store(const proto::Range& range,
+                                 const std::vector<crypto::Hash>& hashes, uint64_t skip) {
+  uint32_t origin = range.origin();
+  storage::Batch batch;
+  Result result;
+  int64_t future_limit = NowMs() + options_.future_skew_ms;
+  for (int i = static_cast<int>(skip); i < range.entries_size(); ++i) {
+    uint64_t sequence = range.first_sequence() + i;
+    batch.PutEntry(origin, sequence, range.entries(i));
+    result.stored_bytes += range.entries(i).size();
+    ++result.stored_entries;
+    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
+    if (view.ok() && view->created_ms > future_limit) {
+      // Time never decides order or validity; a far-future stamp is only
+      // reported.
+      batch.PutMeta(EntryMetaKey(kFuturePrefix, origin, sequence),
+                    std::to_string(view->created_ms));
+    }
+  }
+  if (absl::Status status = AddEffects(range, skip, &batch); !status.ok()) {
+    return Rejected("storage", std::string(status.message()));
+  }
+  entry::Head head{origin, range.head().sequence(), hashes.back(), {}};
+  std::memcpy(head.signature.data(), range.head().signature().data(), crypto::kSignatureSize);
+  batch.PutHead(head);
+  batch.PutTip(storage::Tip{origin, head.sequence, head.hash});
+
+  bool sync = options_.sync_writes || origin == options_.self;
+  if (absl::Status status = store_->Write(batch, sync); !status.ok()) {
+    spdlog::error("storing range failed: origin={} first={} error={}", origin,
+                  range.first_sequence() + skip, status.message());
+    return Rejected("storage", std::string(status.message()));
+  }
+  result.outcome = Outcome::kStored;
+  if (notifier_ != nullptr) notifier_->Notify();
+  return result;
+}
+
+absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
+                                  storage::Batch* batch) {
+  uint32_t origin = range.origin();
+  auto record_at = [&](uint64_t sequence) -> std::optional<proto::Record> {
+    std::string encoded;
+    if (sequence >= range.first_sequence() &&
+        sequence < range.first_sequence() + range.entries_size()) {
+      encoded = range.entries(static_cast<int>(sequence - range.first_sequence()));
+    } else {
+      absl::StatusOr<std::optional<std::string>> stored = store_->GetEntry(origin, sequence);
+      if (!stored.ok() || !stored->has_value()) return std::nullopt;
+      encoded = **stored;
+    }
+    absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
+    if (!view.ok() || view->kind != proto::ENTRY_KIND_RECORD) return std::nullopt;
+    proto::Record record;
+    if (!record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
+      return std::nullopt;
+    }
+    return record;
+  };
+  auto index = [&](const proto::Record& record, uint64_t sequence) {
+    batch->PutCell(storage::CellRevision{record.indicator(), record.region(), record.period(),
+                                         record.revision(), origin, sequence});
+  };
+
+  for (int i = static_cast<int>(skip); i < range.entries_size(); ++i) {
+    uint64_t sequence = range.first_sequence() + i;
+    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
+    if (!view.ok()) continue;
+
+    if (view->kind == proto::ENTRY_KIND_RECORD) {
+      proto::Record record;
+      if (!record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
+        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), "damaged record body");
+        continue;
+      }
+      if (!OriginOwnsRegion(origin, record.region())) {
+        // Stored and relayed, never applied: only a region's own province
+        // writes it.
+        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence),
+                       Tr("region {} is outside the province of origin {}", record.region(),
+                          origin));
+        continue;
+      }
+      // Records of an import count once its commit entry is stored.
+      if (record.import_id() == 0) index(record, sequence);
+    } else if (view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
+      proto::ImportCommit commit;
+      if (!commit.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) ||
+          commit.first_sequence() == 0 || commit.first_sequence() >= sequence) {
+        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), "damaged import commit");
+        continue;
+      }
+      for (uint64_t member = commit.first_sequence(); member < sequence; ++member) {
+        std::optional<proto::Record> record = record_at(member);
+        if (record.has_value() && record->import_id() == commit.import_id() &&
+            OriginOwnsRegion(origin, record->region())) {
+          index(*record, member);
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+Receiver::Result Receiver::RecordFork(const proto::Range& theirs, uint64_t sequence) {
+  uint32_t origin = theirs.origin();
+  proto::ForkEvidence evidence;
+  evidence.set_origin(origin);
+  evidence.set_sequence(sequence);
+
+  absl::StatusOr<proto::Range> ours = ReadRange(*store_, origin, sequence, 4096);
+  if (!ours.ok()) return Rejected("storage", std::string(ours.status().message()));
+  *evidence.mutable_first() = *ours;
+  *evidence.mutable_second() = theirs;
+
+  storage::Batch batch;
+  batch.PutMeta(OriginMetaKey(kForkPrefix, origin), evidence.SerializeAsString());
+  if (absl::Status status = store_->Write(batch, true); !status.ok()) {
+    return Rejected("storage", std::string(status.message()));
+  }
+  forks_[origin] = evidence;
+  spdlog::critical("FORK: origin={} sequence={}: two validly signed chains disagree; the origin "
+                   "is held until a root fork-resolution statement arrives",
+                   origin, sequence);
+  if (notifier_ != nullptr) notifier_->Notify();
+  Result result;
+  result.outcome = Outcome::kFork;
+  result.reason = "fork";
+  result.detail = Tr("origin {} forks at sequence {}", origin, sequence);
+  return result;
+}
+
+Receiver::Result Receiver::ApplyForkEvidence(const proto::ForkEvidence& evidence) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t origin = evidence.origin();
+  if (forks_.contains(origin)) {
+    Result result;
+    result.outcome = Outcome::kAlreadyHeld;
+    return result;
+  }
+  if (evidence.first().origin() != origin || evidence.second().origin() != origin) {
+    return Rejected("fork-evidence", Tr("fork evidence mixes origins"));
+  }
+  std::vector<crypto::Hash> attributed;
+  for (const proto::Range* range : {&evidence.first(), &evidence.second()}) {
+    std::optional<crypto::PublicKey> key =
+        membership_->SigningKey(origin, range->head().sequence());
+    if (!key.has_value()) {
+      return Rejected("fork-evidence", Tr("origin {} has no key in the manifest", origin));
+    }
+    absl::StatusOr<std::vector<crypto::Hash>> hashes = VerifyRange(*range, *key);
+    if (!hashes.ok()) return Rejected("fork-evidence", std::string(hashes.status().message()));
+    std::optional<crypto::Hash> hash = AttributedHash(*range, *hashes, evidence.sequence());
+    if (!hash.has_value()) {
+      return Rejected("fork-evidence",
+                      Tr("fork evidence does not cover sequence {}", evidence.sequence()));
+    }
+    attributed.push_back(*hash);
+  }
+  if (attributed[0] == attributed[1]) {
+    return Rejected("fork-evidence", Tr("fork evidence shows no disagreement"));
+  }
+
+  storage::Batch batch;
+  batch.PutMeta(OriginMetaKey(kForkPrefix, origin), evidence.SerializeAsString());
+  if (absl::Status status = store_->Write(batch, true); !status.ok()) {
+    return Rejected("storage", std::string(status.message()));
+  }
+  forks_[origin] = evidence;
+  spdlog::critical("FORK: origin={} sequence={}: evidence received from a peer; the origin is "
+                   "held until a root fork-resolution statement arrives",
+                   origin, evidence.sequence());
+  if (notifier_ != nullptr) notifier_->Notify();
+  Result result;
+  result.outcome = Outcome::kFork;
+  result.reason = "fork";
+  return result;
+}
+
+}  // namespace yreb::sync

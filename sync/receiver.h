@@ -1,0 +1,116 @@
+// Checks ranges received from peers and stores what verifies.
+//
+// A range is stored only when its entries decode, link to each other and to
+// the log already held, and its head carries a valid signature by the key the
+// membership gives the origin at that sequence. Entries, head, version-vector
+// tip and index changes go into one write batch. A range that fails is
+// dropped whole: the receiver keeps its last verified head. Two validly
+// signed chains that disagree are a fork: the evidence is stored, the origin
+// is held at its current tip until the fork is resolved, and nothing is
+// chosen between them.
+#ifndef YREB_SYNC_RECEIVER_H_
+#define YREB_SYNC_RECEIVER_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/entry.h"
+#include "proto/sync.pb.h"
+#include "storage/store.h"
+#include "sync/membership.h"
+#include "sync/notifier.h"
+
+namespace yreb::sync {
+
+// Meta key prefixes of what the receiver records, each followed by
+// origin (u32 BE) and, for entries, sequence (u64 BE).
+inline constexpr std::string_view kVoidPrefix = "void/";
+inline constexpr std::string_view kFuturePrefix = "future/";
+inline constexpr std::string_view kForkPrefix = "fork/";
+
+class Receiver {
+ public:
+  struct Options {
+    // The node that runs this receiver; ranges of its own log are accepted
+    // only while own-log recovery is on.
+    uint32_t self = 0;
+    // Entries stamped further ahead of this node's clock are flagged.
+    int64_t future_skew_ms = 5 * 60 * 1000;
+    // fsync each stored range. Off by default: a lost range is fetched again.
+    bool sync_writes = false;
+  };
+
+  enum class Outcome {
+    kStored,       // new entries stored
+    kAlreadyHeld,  // every entry was already stored, identically
+    kRejected,     // did not verify; nothing stored
+    kFork,         // a second valid chain; evidence stored, origin held
+    kHeld,         // the origin is held at a fork; nothing stored
+  };
+
+  struct Result {
+    Outcome outcome = Outcome::kRejected;
+    uint64_t stored_entries = 0;
+    uint64_t stored_bytes = 0;
+    // Short reason for counters: "decode", "chain", "signature", "gap",
+    // "unknown-origin", "own-log", "held".
+    std::string reason;
+    std::string detail;  // for the log
+  };
+
+  Receiver(storage::Store* store, const Membership* membership, CommitNotifier* notifier,
+           const Options& options);
+
+  // Reads the stored fork evidence. Call once before the first Apply.
+  absl::Status Load();
+
+  Result Apply(const proto::Range& range);
+  // Verifies evidence sent by a peer and adopts it when valid.
+  Result ApplyForkEvidence(const proto::ForkEvidence& evidence);
+
+  // Allows ranges of this node's own log, for recovery before first append.
+  void SetOwnLogRecovery(bool on);
+
+  std::vector<proto::ForkEvidence> Forks() const;
+  bool IsForked(uint32_t origin) const;
+
+  // Checks one range on its own: decodes, links, and verifies the head with
+  // `key`. Returns each entry's hash, or the reason it fails.
+  static absl::StatusOr<std::vector<crypto::Hash>> VerifyRange(const proto::Range& range,
+                                                               const crypto::PublicKey& key);
+
+ private:
+  Result Store(const proto::Range& range, const std::vector<crypto::Hash>& hashes,
+               uint64_t skip);
+  Result RecordFork(const proto::Range& theirs, uint64_t sequence);
+  absl::Status AddEffects(const proto::Range& range, uint64_t skip, storage::Batch* batch);
+
+  storage::Store* const store_;
+  const Membership* const membership_;
+  CommitNotifier* const notifier_;
+  const Options options_;
+
+  mutable std::mutex mu_;
+  bool own_log_recovery_ = false;                  // guarded by mu_
+  std::map<uint32_t, proto::ForkEvidence> forks_;  // guarded by mu_
+};
+
+// Returns the hash `range` attributes to `sequence`: the previous hash its
+// first entry carries, or the hash of one of its entries.
+std::optional<crypto::Hash> AttributedHash(const proto::Range& range,
+                                           const std::vector<crypto::Hash>& hashes,
+                                           uint64_t sequence);
+
+// Builds the range of stored entries of `origin` from `first` up to the first
+// stored head at or after it.
+absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t origin,
+                                       uint64_t first, uint64_t max_entries);
+
+}  // namespace yreb::sync
+
+#endif  // YREB_SYNC_RECEIVER_H_

@@ -1,0 +1,115 @@
+#include "sync/sync_service.h"
+
+#include <cstring>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "i18n/i18n.h"  // formatter for absl::string_view
+
+namespace yreb::sync {
+
+proto::Tip ToProto(const storage::Tip& tip) {
+  proto::Tip wire;
+  wire.set_origin(tip.origin);
+  wire.set_sequence(tip.sequence);
+  wire.set_hash(std::string(crypto::AsBytes(tip.hash)));
+  return wire;
+}
+
+storage::Tip FromProto(const proto::Tip& wire) {
+  storage::Tip tip{wire.origin(), wire.sequence(), {}};
+  if (wire.hash().size() == crypto::kHashSize) {
+    std::memcpy(tip.hash.data(), wire.hash().data(), crypto::kHashSize);
+  }
+  return tip;
+}
+
+SyncService::SyncService(storage::Store* store, Receiver* receiver, CommitNotifier* notifier,
+                         const Options& options)
+    : store_(store), receiver_(receiver), notifier_(notifier), options_(options) {}
+
+std::map<uint32_t, SyncService::SentCounts> SyncService::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+
+grpc::Status SyncService::GetTips(grpc::ServerContext*, const proto::TipsRequest* request,
+                                  proto::TipsReply* reply) {
+  absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
+  if (!tips.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, std::string(tips.status().message()));
+  for (const storage::Tip& tip : *tips) {
+    if (request->origin() == 0 || request->origin() == tip.origin) {
+      *reply->add_tips() = ToProto(tip);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
+                                    const proto::SubscribeRequest* request,
+                                    grpc::ServerWriter<proto::SyncBatch>* writer) {
+  uint32_t subscriber = request->node_id();
+  std::map<uint32_t, uint64_t> have;
+  for (const proto::Tip& tip : request->have()) have[tip.origin()] = tip.sequence();
+  uint64_t range_entries = request->max_range_entries() != 0
+                               ? std::min<uint64_t>(request->max_range_entries(), 4096)
+                               : options_.default_range_entries;
+  std::set<uint32_t> forks_sent;
+  spdlog::info("peer subscribed: peer={} origins={} follow={}", subscriber, have.size(),
+               request->follow());
+
+  auto last_write = std::chrono::steady_clock::now() - options_.heartbeat;
+  while (!context->IsCancelled() && !notifier_->shut_down()) {
+    uint64_t generation = notifier_->generation();
+    proto::SyncBatch batch;
+    size_t bytes = 0;
+    uint64_t entries = 0;
+
+    for (const proto::ForkEvidence& evidence : receiver_->Forks()) {
+      if (forks_sent.insert(evidence.origin()).second) *batch.add_forks() = evidence;
+    }
+
+    absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
+    if (!tips.ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, std::string(tips.status().message()));
+    }
+    bool behind = false;
+    for (const storage::Tip& tip : *tips) {
+      uint64_t& sent_to = have[tip.origin];
+      while (sent_to < tip.sequence && bytes < options_.max_batch_bytes) {
+        absl::StatusOr<proto::Range> range =
+            ReadRange(*store_, tip.origin, sent_to + 1, range_entries);
+        if (!range.ok()) {
+          spdlog::warn("cannot serve range: peer={} origin={} first={} error={}", subscriber,
+                       tip.origin, sent_to + 1, range.status().message());
+          break;
+        }
+        for (const std::string& encoded : range->entries()) bytes += encoded.size();
+        entries += range->entries_size();
+        sent_to = range->head().sequence();
+        *batch.add_ranges() = std::move(*range);
+      }
+      if (sent_to < tip.sequence) behind = true;
+      *batch.add_sender_tips() = ToProto(tip);
+    }
+    batch.set_caught_up(!behind);
+
+    auto now = std::chrono::steady_clock::now();
+    bool has_news = batch.ranges_size() > 0 || batch.forks_size() > 0;
+    if (has_news || now - last_write >= options_.heartbeat) {
+      if (!writer->Write(batch)) break;
+      last_write = now;
+      std::lock_guard<std::mutex> lock(mu_);
+      sent_[subscriber].entries += entries;
+      sent_[subscriber].bytes += bytes;
+    }
+    if (behind) continue;
+    if (!request->follow()) break;
+    notifier_->WaitPast(generation, options_.heartbeat);
+  }
+  spdlog::info("peer stream closed: peer={}", subscriber);
+  return grpc::Status::OK;
+}
+
+}  // namespace yreb::sync
