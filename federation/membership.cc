@@ -1,0 +1,215 @@
+#include "federation/membership.h"
+
+#include <spdlog/spdlog.h>
+
+#include "i18n/i18n.h"
+
+namespace yreb::federation {
+namespace {
+
+using i18n::Tr;
+
+// Meta keys. The index lists (kind u8, version u64 BE) of every stored
+// statement in ascending order; it is written in the same batch as the
+// statement, so the two never disagree.
+constexpr std::string_view kIndexKey = "federation/index";
+constexpr size_t kIndexRecordSize = 9;
+
+std::string StatementKey(uint8_t kind, uint64_t version) {
+  return fmt::format("federation/statement/{:03}/{:020}", kind, version);
+}
+
+struct IndexRecord {
+  uint8_t kind;
+  uint64_t version;
+  auto operator<=>(const IndexRecord&) const = default;
+};
+
+absl::StatusOr<std::vector<IndexRecord>> ReadIndex(const storage::Store& store) {
+  absl::StatusOr<std::optional<std::string>> value = store.GetMeta(kIndexKey);
+  if (!value.ok()) return value.status();
+  std::vector<IndexRecord> records;
+  if (!value->has_value()) return records;
+  const std::string& bytes = **value;
+  if (bytes.size() % kIndexRecordSize != 0) {
+    return absl::DataLossError(Tr("the stored statement index has {} bytes, not a multiple of "
+                                  "{}; the database is damaged",
+                                  bytes.size(), kIndexRecordSize));
+  }
+  for (size_t offset = 0; offset < bytes.size(); offset += kIndexRecordSize) {
+    IndexRecord record{static_cast<uint8_t>(bytes[offset]), 0};
+    for (size_t i = 1; i < kIndexRecordSize; ++i) {
+      record.version = record.version << 8 | static_cast<uint8_t>(bytes[offset + i]);
+    }
+    records.push_back(record);
+  }
+  return records;
+}
+
+std::string EncodeIndex(const std::vector<IndexRecord>& records) {
+  std::string bytes;
+  for (const IndexRecord& record : records) {
+    bytes.push_back(static_cast<char>(record.kind));
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      bytes.push_back(static_cast<char>((record.version >> shift) & 0xff));
+    }
+  }
+  return bytes;
+}
+
+uint64_t NewestVersion(const std::vector<IndexRecord>& records, uint8_t kind) {
+  uint64_t newest = 0;
+  for (const IndexRecord& record : records) {
+    if (record.kind == kind) newest = std::max(newest, record.version);
+  }
+  return newest;
+}
+
+// Checks everything about `encoded` that does not depend on what is stored.
+absl::StatusOr<ManifestVersion> CheckStatement(std::string_view encoded,
+                                               const crypto::PublicKey& root_key) {
+  absl::StatusOr<StatementView> view = VerifyStatement(encoded, root_key);
+  if (!view.ok()) return view.status();
+  if (view->kind != static_cast<uint8_t>(StatementKind::kManifest)) {
+    return absl::InvalidArgumentError(
+        Tr("statement {} is not known to this version of yreb-sync; upgrade the node",
+           KindName(view->kind)));
+  }
+  absl::StatusOr<proto::Manifest> manifest = ParseManifestBody(view->body);
+  if (!manifest.ok()) {
+    return absl::InvalidArgumentError(
+        Tr("manifest version {} is invalid: {}", view->version, manifest.status().message()));
+  }
+  ManifestVersion result;
+  result.version = view->version;
+  result.manifest = std::move(*manifest);
+  result.statement_hash = HashStatement(encoded);
+  return result;
+}
+
+}  // namespace
+
+Membership::Membership(storage::Store* store, crypto::PublicKey root_key)
+    : store_(store), root_key_(std::move(root_key)) {}
+
+absl::StatusOr<std::unique_ptr<Membership>> Membership::Open(storage::Store* store,
+                                                             crypto::PublicKey root_key) {
+  std::unique_ptr<Membership> membership(new Membership(store, std::move(root_key)));
+  absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store);
+  if (!index.ok()) return index.status();
+
+  uint64_t newest = NewestVersion(*index, static_cast<uint8_t>(StatementKind::kManifest));
+  if (newest == 0) return membership;
+  std::string key = StatementKey(static_cast<uint8_t>(StatementKind::kManifest), newest);
+  absl::StatusOr<std::optional<std::string>> bytes = store->GetMeta(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return absl::DataLossError(
+        Tr("manifest version {} is in the statement index but not stored; the database is "
+           "damaged",
+           newest));
+  }
+  absl::StatusOr<ManifestVersion> manifest = CheckStatement(**bytes, membership->root_key_);
+  if (!manifest.ok()) {
+    return absl::DataLossError(
+        Tr("stored manifest version {} no longer verifies: {}. Was [federation] "
+           "root_public_key changed?",
+           newest, manifest.status().message()));
+  }
+  absl::MutexLock lock(&membership->mu_);
+  membership->newest_manifest_ = std::make_shared<const ManifestVersion>(std::move(*manifest));
+  return membership;
+}
+
+absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::string_view source) {
+  absl::StatusOr<ManifestVersion> manifest = CheckStatement(encoded, root_key_);
+  if (!manifest.ok()) {
+    spdlog::warn("statement rejected: source=\"{}\" reason=\"{}\"", source,
+                 manifest.status().message());
+    return manifest.status();
+  }
+  ApplyResult result;
+  result.kind = static_cast<uint8_t>(StatementKind::kManifest);
+  result.version = manifest->version;
+  result.statement_hash = manifest->statement_hash;
+
+  absl::MutexLock apply_lock(&apply_mu_);
+  absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store_);
+  if (!index.ok()) return index.status();
+  uint64_t newest = NewestVersion(*index, result.kind);
+  std::string key = StatementKey(result.kind, result.version);
+
+  if (result.version < newest) {
+    absl::Status status = absl::InvalidArgumentError(
+        Tr("manifest version {} is older than the stored manifest version {}; a newer manifest "
+           "supersedes every older one, so it is not applied",
+           result.version, newest));
+    spdlog::warn("statement rejected: source=\"{}\" reason=\"{}\"", source, status.message());
+    return status;
+  }
+  if (result.version == newest) {
+    absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(key);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value() && **stored == encoded) {
+      result.already_stored = true;
+      return result;
+    }
+    absl::Status status = absl::InvalidArgumentError(
+        Tr("manifest version {} differs from the stored statement of the same version; the root "
+           "signed two different manifests as version {}. Ask the root holder which is valid",
+           result.version, result.version));
+    spdlog::error("statement rejected: source=\"{}\" reason=\"{}\"", source, status.message());
+    return status;
+  }
+
+  index->push_back({result.kind, result.version});
+  std::sort(index->begin(), index->end());
+  storage::Batch batch;
+  batch.PutMeta(key, encoded);
+  batch.PutMeta(kIndexKey, EncodeIndex(*index));
+  if (absl::Status status = store_->Write(batch, true); !status.ok()) return status;
+
+  auto stored = std::make_shared<const ManifestVersion>(std::move(*manifest));
+  std::vector<std::function<void(std::shared_ptr<const ManifestVersion>)>> listeners;
+  {
+    absl::MutexLock lock(&mu_);
+    newest_manifest_ = stored;
+    listeners = listeners_;
+  }
+  spdlog::info("manifest applied: version={} members={} statement={} source=\"{}\"",
+               stored->version, stored->manifest.members_size(),
+               crypto::ToHex(stored->statement_hash), source);
+  for (const auto& listener : listeners) listener(stored);
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> Membership::AllStatements() const {
+  absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store_);
+  if (!index.ok()) return index.status();
+  std::vector<std::string> statements;
+  for (const IndexRecord& record : *index) {
+    absl::StatusOr<std::optional<std::string>> bytes =
+        store_->GetMeta(StatementKey(record.kind, record.version));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) {
+      return absl::DataLossError(
+          Tr("{} version {} is in the statement index but not stored; the database is damaged",
+             KindName(record.kind), record.version));
+    }
+    statements.push_back(std::move(**bytes));
+  }
+  return statements;
+}
+
+std::shared_ptr<const ManifestVersion> Membership::NewestManifest() const {
+  absl::MutexLock lock(&mu_);
+  return newest_manifest_;
+}
+
+void Membership::AddManifestListener(
+    std::function<void(std::shared_ptr<const ManifestVersion>)> listener) {
+  absl::MutexLock lock(&mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+}  // namespace yreb::federation

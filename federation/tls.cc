@@ -1,0 +1,218 @@
+#include "federation/tls.h"
+
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "i18n/i18n.h"
+
+namespace yreb::federation {
+namespace {
+
+using grpc::experimental::ExternalCertificateVerifier;
+using grpc::experimental::TlsCustomVerificationCheckRequest;
+using i18n::Tr;
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string_view View(grpc::string_ref text) { return std::string_view(text.data(), text.size()); }
+
+// Runs PeerAdmission in the TLS handshake. gRPC calls it once the handshake
+// has proven that the peer holds the private key of the certificate it
+// presented; rejecting here closes the connection before any call.
+class AdmissionVerifier : public ExternalCertificateVerifier {
+ public:
+  AdmissionVerifier(std::shared_ptr<const PeerAdmission> admission, CaTrust::Purpose purpose,
+                    uint32_t expected_node_id)
+      : admission_(std::move(admission)),
+        purpose_(purpose),
+        expected_node_id_(expected_node_id) {}
+
+  bool Verify(TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
+              grpc::Status* sync_status) override {
+    std::string chain(View(request->peer_cert_full_chain()));
+    if (chain.empty()) chain = std::string(View(request->peer_cert()));
+    absl::StatusOr<PeerIdentity> identity = admission_->Check(chain, purpose_, expected_node_id_);
+    const char* side = purpose_ == CaTrust::Purpose::kClient ? "client" : "server";
+    if (!identity.ok()) {
+      // The presented identity, as far as it can be read, so an operator can
+      // tell a misconfigured member from a stranger.
+      std::string spki = "-";
+      if (absl::StatusOr<SubjectInfo> subject = ReadCertificate(chain); subject.ok()) {
+        spki = subject->spki_sha256;
+      }
+      std::string common_name(View(request->common_name()));
+      spdlog::warn("peer rejected: side={} presented_cn=\"{}\" presented_spki={} reason=\"{}\"",
+                   side, common_name.empty() ? "-" : common_name, spki,
+                   identity.status().message());
+      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                  std::string(identity.status().message()));
+      return true;
+    }
+    spdlog::debug("peer admitted: side={} node={} manifest_version={}", side, identity->node_id,
+                  identity->manifest_version);
+    *sync_status = grpc::Status::OK;
+    return true;
+  }
+
+  void Cancel(TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  std::shared_ptr<const PeerAdmission> admission_;
+  CaTrust::Purpose purpose_;
+  uint32_t expected_node_id_;
+};
+
+std::shared_ptr<grpc::experimental::StaticDataCertificateProvider> Provider(
+    const TlsMaterial& material) {
+  std::vector<grpc::experimental::IdentityKeyCertPair> identity = {
+      {material.key_pem, material.cert_pem}};
+  return std::make_shared<grpc::experimental::StaticDataCertificateProvider>(material.ca_pem,
+                                                                            identity);
+}
+
+}  // namespace
+
+absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files) {
+  TlsMaterial material;
+  absl::StatusOr<std::string> ca = ReadTextFile(files.ca_cert);
+  if (!ca.ok()) return ca.status();
+  material.ca_pem = std::move(*ca);
+  absl::StatusOr<std::string> cert = ReadTextFile(files.cert);
+  if (!cert.ok()) return cert.status();
+  material.cert_pem = std::move(*cert);
+  absl::StatusOr<std::string> key = ReadPrivateKeyPem(files.key);
+  if (!key.ok()) return key.status();
+  material.key_pem = std::move(*key);
+
+  absl::StatusOr<std::shared_ptr<const CaTrust>> trust = CaTrust::FromPem(material.ca_pem);
+  if (!trust.ok()) {
+    return absl::InvalidArgumentError(Tr("{}: {}", files.ca_cert, trust.status().message()));
+  }
+  material.ca = *trust;
+  absl::StatusOr<SubjectInfo> subject =
+      material.ca->Verify(material.cert_pem, CaTrust::Purpose::kServer);
+  if (!subject.ok()) {
+    return absl::InvalidArgumentError(
+        Tr("{} is not a valid certificate of the CA in {}: {}; request a new one with yrebctl "
+           "cert request",
+           files.cert, files.ca_cert, subject.status().message()));
+  }
+  absl::StatusOr<std::string> key_spki = SpkiSha256OfPrivateKey(material.key_pem);
+  if (!key_spki.ok()) {
+    return absl::InvalidArgumentError(Tr("{}: {}", files.key, key_spki.status().message()));
+  }
+  if (*key_spki != subject->spki_sha256) {
+    return absl::InvalidArgumentError(
+        Tr("{} does not belong to the private key {}; restore the matching pair", files.cert,
+           files.key));
+  }
+  material.subject = std::move(*subject);
+  return material;
+}
+
+PeerAdmission::PeerAdmission(std::shared_ptr<const CaTrust> ca, const Membership* membership)
+    : ca_(std::move(ca)), membership_(membership) {}
+
+// Reasons are in English: they go to the log of the rejecting node.
+absl::StatusOr<PeerIdentity> PeerAdmission::Check(std::string_view chain_pem,
+                                                  CaTrust::Purpose purpose,
+                                                  uint32_t expected_node_id) const {
+  if (chain_pem.empty()) {
+    return absl::PermissionDeniedError("no certificate presented");
+  }
+  absl::StatusOr<SubjectInfo> subject = ca_->Verify(chain_pem, purpose);
+  if (!subject.ok()) {
+    return absl::PermissionDeniedError(fmt::format(
+        "certificate not issued by the federation CA: {}", subject.status().message()));
+  }
+  PeerIdentity identity;
+  identity.node_id = NodeIdFromCommonName(subject->common_name);
+  identity.spki_sha256 = subject->spki_sha256;
+  if (identity.node_id == 0) {
+    return absl::PermissionDeniedError(
+        fmt::format("certificate CN \"{}\" names no node id", subject->common_name));
+  }
+  if (expected_node_id != 0 && identity.node_id != expected_node_id) {
+    return absl::PermissionDeniedError(fmt::format(
+        "certificate names node {}, but node {} was dialed", identity.node_id, expected_node_id));
+  }
+  if (membership_ == nullptr) return identity;
+
+  std::shared_ptr<const ManifestVersion> manifest = membership_->NewestManifest();
+  if (manifest == nullptr) {
+    return absl::PermissionDeniedError(
+        "this node holds no manifest, so it admits no peer; apply one with yrebctl apply");
+  }
+  identity.manifest_version = manifest->version;
+  const proto::Member* member = FindMember(manifest->manifest, identity.node_id);
+  if (member == nullptr) {
+    return absl::PermissionDeniedError(fmt::format("node {} is not a member of manifest version {}",
+                                                   identity.node_id, manifest->version));
+  }
+  if (member->tls_spki_sha256() != identity.spki_sha256) {
+    return absl::PermissionDeniedError(fmt::format(
+        "node {} presented TLS key {}, but manifest version {} names key {} for it",
+        identity.node_id, identity.spki_sha256, manifest->version, member->tls_spki_sha256()));
+  }
+  return identity;
+}
+
+std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
+    const TlsMaterial& material, std::shared_ptr<const PeerAdmission> admission) {
+  grpc::experimental::TlsServerCredentialsOptions options(Provider(material));
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  // gRPC 1.51 leaves the chain check to the verifier in this mode, so that a
+  // client without a certificate or with one of another CA reaches
+  // AdmissionVerifier and is logged; PeerAdmission checks the chain itself.
+  options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  options.set_certificate_verifier(ExternalCertificateVerifier::Create<AdmissionVerifier>(
+      std::move(admission), CaTrust::Purpose::kClient, 0));
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(
+    const TlsMaterial& material, std::shared_ptr<const PeerAdmission> admission,
+    uint32_t node_id) {
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(Provider(material));
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  // Identity is the node id in the CN, checked by the verifier, not a host
+  // name; the address comes from the signed manifest.
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(ExternalCertificateVerifier::Create<AdmissionVerifier>(
+      std::move(admission), CaTrust::Purpose::kServer, node_id));
+  return grpc::experimental::TlsCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialMember(const TlsMaterial& material,
+                                                          const Membership& membership,
+                                                          uint32_t node_id) {
+  std::shared_ptr<const ManifestVersion> manifest = membership.NewestManifest();
+  if (manifest == nullptr) {
+    return absl::NotFoundError(Tr("this node holds no manifest; apply one with yrebctl apply"));
+  }
+  const proto::Member* member = FindMember(manifest->manifest, node_id);
+  if (member == nullptr) {
+    return absl::NotFoundError(
+        Tr("node {} is not a member of manifest version {}", node_id, manifest->version));
+  }
+  auto admission = std::make_shared<const PeerAdmission>(material.ca, &membership);
+  return grpc::CreateChannel(member->address(),
+                             PeerChannelCredentials(material, std::move(admission), node_id));
+}
+
+}  // namespace yreb::federation
