@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
 #include "crypto/crypto.h"
+#include "i18n/cli_help.h"
 #include "i18n/i18n.h"
 #include "node/config.h"
 #include "node/node.h"
@@ -504,6 +505,7 @@ int main(int argc, char** argv) {
                "yrebctl");
   app.require_subcommand(1);
   app.set_version_flag("--version", YREB_VERSION);
+  yreb::i18n::LocalizeHelp(&app);
   std::string config_path = DefaultConfigPath();
   app.add_option("--config", config_path,
                  Tr("node configuration file; default $YREB_CONFIG or /etc/yreb-sync/node.toml"));

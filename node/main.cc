@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "i18n/cli_help.h"
 #include "i18n/i18n.h"
 #include "node/config.h"
 #include "node/node.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
                Tr("start a new log at sequence 1 although the store is empty and the key exists; "
                   "only for a key that has certainly never written entries"));
   app.set_version_flag("--version", YREB_VERSION);
+  yreb::i18n::LocalizeHelp(&app);
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<yreb::node::Config> config = yreb::node::LoadConfig(config_path);
