@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/federation_commands.h"
 #include "crypto/crypto.h"
 #include "i18n/cli_help.h"
 #include "i18n/i18n.h"
@@ -581,7 +582,11 @@ int main(int argc, char** argv) {
   auto* catalog_hash = catalog->add_subcommand("hash", Tr("print the catalog's SHA-256"));
   auto* catalog_show = catalog->add_subcommand("show", Tr("list the catalog's indicators"));
 
+  auto run_federation_command = RegisterFederationCommands(app, config_path, as_json);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (std::optional<int> code = run_federation_command()) return *code;
 
   if (keygen->parsed()) return RunKeygen(key_prefix);
   if (init->parsed()) return RunInit(node_id, init_dir);

@@ -69,6 +69,71 @@ std::optional<T> Value(const toml::table* table, std::string_view section, std::
   return value;
 }
 
+// Returns true for "host:port" with a port of 0-65535.
+bool IsListenAddress(std::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == address.size() ||
+      address.size() - colon - 1 > 5) {
+    return false;
+  }
+  for (char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return std::stoi(std::string(address.substr(colon + 1))) <= 65535;
+}
+
+// Reads [federation] and [peer]. Both are optional; [peer] needs the TLS
+// files of [federation].
+void ReadFederation(const toml::table* federation, const toml::table* peer,
+                    const std::filesystem::path& base, const std::string& path, Config* config,
+                    std::vector<std::string>* errors) {
+  if (federation != nullptr) {
+    config->federation.enabled = true;
+    auto path_value = [&](std::string_view key) -> std::string {
+      std::optional<std::string> value =
+          Value<std::string>(federation, "federation", key, Tr("a string"), path, errors);
+      return value.has_value() ? Resolve(base, *value) : "";
+    };
+    config->federation.root_public_key = path_value("root_public_key");
+    config->federation.ca_cert = path_value("ca_cert");
+    config->federation.tls_cert = path_value("tls_cert");
+    config->federation.tls_key = path_value("tls_key");
+    config->federation.manifest = path_value("manifest");
+    if (federation->get("root_public_key") == nullptr) {
+      errors->push_back(Tr("{}:{}: missing key federation.root_public_key; set it to the root "
+                           "public key file (root.pub) the root holder sent",
+                           path, federation->source().begin.line));
+    }
+    int tls_keys = (federation->get("ca_cert") != nullptr) +
+                   (federation->get("tls_cert") != nullptr) +
+                   (federation->get("tls_key") != nullptr);
+    if (tls_keys != 0 && tls_keys != 3) {
+      errors->push_back(Tr("{}:{}: set all of federation.ca_cert, federation.tls_cert and "
+                           "federation.tls_key, or none of them",
+                           path, federation->source().begin.line));
+    }
+  }
+
+  if (peer == nullptr) return;
+  config->peer.enabled = true;
+  std::optional<std::string> listen =
+      Value<std::string>(peer, "peer", "listen", Tr("a string"), path, errors);
+  if (peer->get("listen") == nullptr) {
+    errors->push_back(Tr("{}:{}: missing key peer.listen; set it to host:port, e.g. listen = "
+                         "\"127.0.0.1:7301\"",
+                         path, peer->source().begin.line));
+  } else if (listen.has_value() && !IsListenAddress(*listen)) {
+    errors->push_back(Tr("{}: peer.listen \"{}\" is not host:port, e.g. \"127.0.0.1:7301\"",
+                         Where(path, *peer->get("listen")), *listen));
+  } else if (listen.has_value()) {
+    config->peer.listen = *listen;
+  }
+  if (federation == nullptr || federation->get("tls_cert") == nullptr) {
+    errors->push_back(Tr("{}:{}: [peer] needs [federation] with ca_cert, tls_cert and tls_key",
+                         path, peer->source().begin.line));
+  }
+}
+
 }  // namespace
 
 bool IsMemberProvince(uint32_t node_id) { return !MemberProvinceName(node_id).empty(); }
@@ -99,9 +164,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   std::vector<std::string> errors;
   for (const auto& [key, value] : root) {
     std::string name(key.str());
-    if (name != "node" && name != "storage" && name != "log") {
-      errors.push_back(Tr("{}: unknown section or key {}; the sections are [node], [storage] "
-                          "and [log]",
+    if (name != "node" && name != "storage" && name != "log" && name != "federation" &&
+        name != "peer") {
+      errors.push_back(Tr("{}: unknown section or key {}; the sections are [node], [storage], "
+                          "[log], [federation] and [peer]",
                           Where(path, value), name));
     }
   }
@@ -112,6 +178,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   const toml::table* storage =
       Section(root, "storage", {"head_interval", "sync_writes"}, path, &errors);
   const toml::table* log = Section(root, "log", {"level"}, path, &errors);
+  const toml::table* federation = Section(
+      root, "federation", {"root_public_key", "ca_cert", "tls_cert", "tls_key", "manifest"}, path,
+      &errors);
+  const toml::table* peer = Section(root, "peer", {"listen"}, path, &errors);
 
   Config config;
   config.path = std::filesystem::absolute(path).lexically_normal().string();
@@ -168,6 +238,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     }
   }
 
+  ReadFederation(federation, peer, base, path, &config, &errors);
+
   if (!errors.empty()) {
     std::string message;
     for (const std::string& line : errors) message += (message.empty() ? "" : "\n") + line;
@@ -176,8 +248,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   return config;
 }
 
-std::string DefaultConfigText(uint32_t node_id) {
-  return fmt::format(R"(# yreb-sync node configuration. Every key is documented in
+std::string DefaultConfigText(uint32_t node_id, std::string_view peer_listen) {
+  std::string text = fmt::format(R"(# yreb-sync node configuration. Every key is documented in
 # deploy/node.example.toml. Relative paths are resolved against the directory
 # of this file.
 
@@ -203,6 +275,49 @@ sync_writes = true
 level = "info"
 )",
                      fmt::arg("id", node_id), fmt::arg("name", MemberProvinceName(node_id)));
+
+  if (peer_listen.empty()) {
+    return text + R"(
+# Federation membership. Without these two sections the node runs alone.
+# yrebctl federation init writes them for a local test federation.
+#
+# [federation]
+# Ed25519 public key of the federation root (PEM, from the root holder).
+# Statements (yrebctl apply) must be signed by it.
+# root_public_key = "root.pub"
+# Certificate of the federation CA (PEM, from the root holder).
+# ca_cert = "ca.crt"
+# This node's TLS certificate, issued by the CA for the CSR of
+# yrebctl cert request, and its private key (mode 0600; never copy it).
+# tls_cert = "tls.crt"
+# tls_key = "tls.key"
+# Optional: a signed manifest applied at start while the node holds none.
+# manifest = "manifest.stmt"
+#
+# [peer]
+# host:port of the mutual-TLS gRPC port other members dial.
+# listen = "127.0.0.1:7301"
+)";
+  }
+  return text + fmt::format(R"(
+[federation]
+# Ed25519 public key of the federation root (PEM). Statements (yrebctl apply)
+# must be signed by it.
+root_public_key = "root.pub"
+# Certificate of the federation CA (PEM).
+ca_cert = "ca.crt"
+# This node's TLS certificate, issued by the CA, and its private key (mode
+# 0600; never copy it).
+tls_cert = "tls.crt"
+tls_key = "tls.key"
+# Signed manifest applied at start while the node holds none.
+manifest = "manifest.stmt"
+
+[peer]
+# host:port of the mutual-TLS gRPC port other members dial.
+listen = "{}"
+)",
+                            peer_listen);
 }
 
 }  // namespace yreb::node

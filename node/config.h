@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -21,6 +22,28 @@ struct Config {
   std::string log_level = "info";
   uint64_t head_interval = 1024;
   bool sync_writes = true;
+
+  // [federation]: present on every node of a federation. Absent, the node
+  // runs alone (single-node mode) and holds no statements.
+  struct Federation {
+    bool enabled = false;
+    std::string root_public_key;  // Ed25519 root public key (PEM); required
+    // The federation CA certificate and this node's TLS certificate and key
+    // (mode 0600); required with [peer], otherwise all set or all empty.
+    std::string ca_cert;
+    std::string tls_cert;
+    std::string tls_key;
+    // Signed manifest applied at start when the node holds no manifest yet;
+    // empty when not set.
+    std::string manifest;
+  } federation;
+
+  // [peer]: the mutual-TLS gRPC port for other members. Absent, the node
+  // serves no peer port.
+  struct Peer {
+    bool enabled = false;
+    std::string listen;  // host:port, e.g. "127.0.0.1:7301"
+  } peer;
 };
 
 // Reads and checks `path`. Relative paths in the file are resolved against
@@ -28,8 +51,12 @@ struct Config {
 absl::StatusOr<Config> LoadConfig(const std::string& path);
 
 // Returns the text of a commented node.toml with defaults for `node_id`,
-// with paths relative to the file's directory.
-std::string DefaultConfigText(uint32_t node_id);
+// with paths relative to the file's directory. With `peer_listen` empty the
+// [federation] and [peer] sections are present only as comments (single-node
+// mode); otherwise they are active, name the files yrebctl federation init
+// writes (root.pub, ca.crt, tls.crt, tls.key, manifest.stmt) and listen on
+// `peer_listen`.
+std::string DefaultConfigText(uint32_t node_id, std::string_view peer_listen = "");
 
 // Returns true when `node_id` is one of the eleven member provinces.
 bool IsMemberProvince(uint32_t node_id);

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "i18n/i18n.h"
 #include "node/admin_service.h"
+#include "node/federation_setup.h"
 #include "node/records.h"
 #include "storage/store.h"
 #include "sync/origin_log.h"
@@ -93,6 +94,7 @@ struct Node::Impl {
   std::unique_ptr<sync::OriginLog> log;
   std::unique_ptr<Records> records;
   std::unique_ptr<AdminService> admin;
+  FederationParts federation;
   std::unique_ptr<grpc::Server> admin_server;
   std::once_flag shutdown_once;
 
@@ -163,10 +165,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                                impl->records.get(), &impl->key.public_key(),
                                                catalog);
 
+  absl::StatusOr<FederationParts> federation =
+      SetUpFederation(config, impl->store.get(), impl->key.public_key());
+  if (!federation.ok()) return federation.status();
+  impl->federation = std::move(*federation);
+
   if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + config.admin_socket, grpc::InsecureServerCredentials());
   builder.RegisterService(impl->admin.get());
+  builder.RegisterService(impl->federation.admin.get());
   builder.SetMaxReceiveMessageSize(kMaxAdminMessageBytes);
   builder.SetMaxSendMessageSize(kMaxAdminMessageBytes);
   mode_t old_mask = ::umask(0117);  // socket file 0660: owner and operator group
@@ -176,6 +184,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
     return absl::UnavailableError(
         Tr("cannot serve the admin API on {}; is another node running with this config?",
            config.admin_socket));
+  }
+
+  if (impl->federation.peer_server != nullptr) {
+    if (absl::Status status = impl->federation.peer_server->Start(); !status.ok()) {
+      impl->admin_server->Shutdown();
+      return status;
+    }
   }
 
   storage::Tip tip = impl->log->durable_tip();
@@ -196,6 +211,10 @@ void Node::Shutdown() {
     if (impl_->admin_server != nullptr) {
       // Calls in progress get a bounded time to finish, then are cancelled.
       impl_->admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    }
+    if (impl_->federation.peer_server != nullptr) {
+      impl_->federation.peer_server->Shutdown(std::chrono::system_clock::now() +
+                                              std::chrono::seconds(5));
     }
     impl_->log.reset();  // drains the queued commit groups
     impl_->records.reset();
