@@ -40,8 +40,11 @@ class AdmissionVerifier : public ExternalCertificateVerifier {
 
   bool Verify(TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
               grpc::Status* sync_status) override {
-    std::string chain(View(request->peer_cert_full_chain()));
-    if (chain.empty()) chain = std::string(View(request->peer_cert()));
+    // The leaf first, then whatever chain gRPC reports, as untrusted
+    // intermediates: on the server side gRPC 1.51 does not put the client's
+    // leaf first in peer_cert_full_chain.
+    std::string chain(View(request->peer_cert()));
+    if (!chain.empty()) chain += std::string(View(request->peer_cert_full_chain()));
     absl::StatusOr<PeerIdentity> identity = admission_->Check(chain, purpose_, expected_node_id_);
     const char* side = purpose_ == CaTrust::Purpose::kClient ? "client" : "server";
     if (!identity.ok()) {
