@@ -155,7 +155,7 @@ absl::StatusOr<PeerIdentity> PeerAdmission::Check(std::string_view chain_pem,
   std::shared_ptr<const ManifestVersion> manifest = membership_->NewestManifest();
   if (manifest == nullptr) {
     return absl::PermissionDeniedError(
-        "this node holds no manifest, so it admits no peer; apply one with yrebctl apply");
+        "this node has no manifest stored, so it admits no peer; apply one with yrebctl apply");
   }
   identity.manifest_version = manifest->version;
   const proto::Member* member = FindMember(manifest->manifest, identity.node_id);
@@ -206,7 +206,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialMember(const TlsMaterial& mat
                                                           uint32_t node_id) {
   std::shared_ptr<const ManifestVersion> manifest = membership.NewestManifest();
   if (manifest == nullptr) {
-    return absl::NotFoundError(Tr("this node holds no manifest; apply one with yrebctl apply"));
+    return absl::NotFoundError(Tr("this node has no manifest stored; apply one with yrebctl apply"));
   }
   const proto::Member* member = FindMember(manifest->manifest, node_id);
   if (member == nullptr) {
