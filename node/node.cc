@@ -17,6 +17,7 @@
 #include "node/admin_service.h"
 #include "node/federation_setup.h"
 #include "node/records.h"
+#include "node/watchdog.h"
 #include "storage/store.h"
 #include "sync/origin_log.h"
 
@@ -96,6 +97,7 @@ struct Node::Impl {
   std::unique_ptr<AdminService> admin;
   FederationParts federation;
   std::unique_ptr<grpc::Server> admin_server;
+  std::unique_ptr<Watchdog> watchdog;  // null unless systemd enabled it
   std::once_flag shutdown_once;
 
   explicit Impl(crypto::PrivateKey private_key) : key(std::move(private_key)) {}
@@ -197,6 +199,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   spdlog::info("node started: origin={} key={} sequence={} admin_socket={}", config.node_id,
                impl->key.public_key().Fingerprint(), tip.sequence, config.admin_socket);
   sd_notify(0, "READY=1");
+  // Healthy unless the origin-log writer has had work for a whole watchdog
+  // interval without finishing a job or a write (a hung disk, a stuck job).
+  sync::OriginLog* origin_log = impl->log.get();
+  impl->watchdog = Watchdog::StartIfEnabled(
+      [origin_log](std::chrono::microseconds interval) {
+        return origin_log->StalledFor() < interval;
+      });
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
@@ -207,15 +216,20 @@ void Node::Wait() {
 void Node::Shutdown() {
   std::call_once(impl_->shutdown_once, [this] {
     sd_notify(0, "STOPPING=1");
+    // Pings end here: a stop takes about 5 s plus the log drain, far less than
+    // the unit's WatchdogSec.
+    impl_->watchdog.reset();
     spdlog::info("node stopping: origin={}", impl_->config.node_id);
-    if (impl_->admin_server != nullptr) {
-      // Calls in progress get a bounded time to finish, then are cancelled.
-      impl_->admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    }
+    // Calls in progress on both servers share one deadline to finish, then
+    // are cancelled, so stopping takes at most 5 s plus the log drain below.
+    auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
+    if (impl_->admin_server != nullptr) impl_->admin_server->Shutdown(deadline);
     if (impl_->federation.peer_server != nullptr) {
-      impl_->federation.peer_server->Shutdown(std::chrono::system_clock::now() +
-                                              std::chrono::seconds(5));
+      impl_->federation.peer_server->Shutdown(deadline);
     }
+    // NOTE: the drain finishes every queued job, including an import whose
+    // call was cancelled above. A very large import so keeps the node
+    // running until its last chunk and commit marker are written.
     impl_->log.reset();  // drains the queued commit groups
     impl_->records.reset();
     impl_->store.reset();

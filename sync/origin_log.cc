@@ -84,6 +84,7 @@ void OriginLog::Submit(Job job, Done done) {
     done(absl::UnavailableError(Tr("the node is shutting down; retry after it restarts")));
     return;
   }
+  if (queue_.empty() && !writing_) last_progress_ = std::chrono::steady_clock::now();
   queue_.emplace_back(std::move(job), std::move(done));
   lock.unlock();
   work_ready_.notify_one();
@@ -111,6 +112,12 @@ storage::Tip OriginLog::durable_tip() const {
   return durable_tip_;
 }
 
+std::chrono::steady_clock::duration OriginLog::StalledFor() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!writing_ && queue_.empty()) return std::chrono::steady_clock::duration::zero();
+  return std::chrono::steady_clock::now() - last_progress_;
+}
+
 void OriginLog::WriterLoop() {
   while (true) {
     std::deque<std::pair<Job, Done>> jobs;
@@ -122,8 +129,12 @@ void OriginLog::WriterLoop() {
         jobs.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      writing_ = true;
     }
     RunGroup(std::move(jobs));
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    last_progress_ = std::chrono::steady_clock::now();
   }
 }
 
@@ -155,6 +166,10 @@ void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
     storage::Tip tip_before = context.tip_;
     uint64_t head_before = context.last_head_sequence_;
     absl::Status status = job(context);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_progress_ = std::chrono::steady_clock::now();
+    }
     if (!status.ok() && context.flushes_ == flushes_before) {
       // Undo what the failed job appended; a job that flushed keeps its
       // staged entries, which count only behind a commit marker.
@@ -196,6 +211,7 @@ absl::Status OriginLog::WriteBatch(AppendContext& context) {
                   context.tip_.sequence, status.message());
     BlockAppends(reason);
     std::lock_guard<std::mutex> lock(mu_);
+    last_progress_ = std::chrono::steady_clock::now();
     context.tip_ = durable_tip_;
     context.last_head_sequence_ = durable_head_sequence_;
     return absl::UnavailableError(reason);
@@ -205,6 +221,7 @@ absl::Status OriginLog::WriteBatch(AppendContext& context) {
     std::lock_guard<std::mutex> lock(mu_);
     durable_tip_ = context.tip_;
     durable_head_sequence_ = context.last_head_sequence_;
+    last_progress_ = std::chrono::steady_clock::now();
   }
   if (options_.on_commit) options_.on_commit();
   return absl::OkStatus();

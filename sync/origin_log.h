@@ -9,6 +9,7 @@
 #ifndef YREB_SYNC_ORIGIN_LOG_H_
 #define YREB_SYNC_ORIGIN_LOG_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -112,6 +113,11 @@ class OriginLog {
   storage::Tip durable_tip() const;
   uint32_t origin() const { return origin_; }
 
+  // Returns how long the writer has had queued or running jobs without
+  // finishing a job or a store write; zero while it is idle. A long stall
+  // means a hung disk write or a stuck job, which the service watchdog reports.
+  std::chrono::steady_clock::duration StalledFor() const;
+
  private:
   friend class AppendContext;
   OriginLog(storage::Store* store, const crypto::PrivateKey* key, uint32_t origin,
@@ -132,6 +138,8 @@ class OriginLog {
   std::optional<std::string> blocked_;      // guarded by mu_
   storage::Tip durable_tip_;                // guarded by mu_
   uint64_t durable_head_sequence_ = 0;      // guarded by mu_ for ReloadTip; else writer only
+  bool writing_ = false;                    // guarded by mu_: a group is running
+  std::chrono::steady_clock::time_point last_progress_;  // guarded by mu_
 
   std::thread writer_;
 };
