@@ -13,8 +13,8 @@ packages=(
   librocksdb-dev libabsl-dev libssl-dev
   # CLI, config, logging, JSON
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  # service integration and observability
-  libsystemd-dev prometheus-cpp-dev libcpp-httplib-dev
+  # service integration and observability (systemd for systemd-analyze in tests)
+  libsystemd-dev systemd prometheus-cpp-dev libcpp-httplib-dev
   # message catalogs (msgfmt) and locales for Chinese output
   gettext locales-all
   # tests and benchmarks
