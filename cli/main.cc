@@ -73,6 +73,17 @@ std::string StatusName(proto::DataStatus status) {
   }
 }
 
+// Stable status codes for --json output, the same words the long CSV uses.
+std::string StatusCode(proto::DataStatus status) {
+  switch (status) {
+    case proto::DATA_STATUS_PRELIMINARY: return "preliminary";
+    case proto::DATA_STATUS_PRELIMINARY_VERIFICATION: return "preliminary_verification";
+    case proto::DATA_STATUS_FINAL_VERIFICATION: return "final_verification";
+    case proto::DATA_STATUS_REVISED: return "revised";
+    default: return "";
+  }
+}
+
 std::string OutcomeName(proto::PutReply::Outcome outcome) {
   switch (outcome) {
     case proto::PutReply::OUTCOME_NEW: return "new";
@@ -342,7 +353,7 @@ int RunQuery(AdminClient& client, const proto::QueryRequest& request, bool as_js
                       {"value", record.value()},
                       {"unit", record.unit()},
                       {"revision", record.revision()},
-                      {"status", StatusName(record.status())},
+                      {"status", StatusCode(record.status())},
                       {"withdrawn", record.withdrawn()},
                       {"note", record.note()},
                       {"catalog_version", record.catalog_version()},

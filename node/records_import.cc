@@ -1,13 +1,209 @@
+// Import and export of whole files on a node.
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "common/decimal.h"
+#include "i18n/i18n.h"
+#include "importers/importers.h"
 #include "node/records.h"
+#include "proto/entry.h"
 
 namespace yreb::node {
+namespace {
 
-absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest&) {
-  return absl::UnimplementedError("import lands with the importers module");
+using i18n::Tr;
+
+std::string CellKey(std::string_view indicator, std::string_view region,
+                    std::string_view period) {
+  std::string key(indicator);
+  key.push_back('\0');
+  key.append(region);
+  key.push_back('\0');
+  key.append(period);
+  return key;
 }
 
-absl::StatusOr<proto::ExportReply> Records::Export(const proto::ExportRequest&) const {
-  return absl::UnimplementedError("export lands with the importers module");
+std::string FormatRowError(const importers::RowError& error) {
+  std::string where = error.file;
+  if (error.line > 0) where += ":" + std::to_string(error.line);
+  std::string message = where + ": ";
+  if (!error.column.empty()) message += Tr("column \"{}\": ", error.column);
+  if (!error.value.empty()) message += Tr("value \"{}\": ", error.value);
+  return message + error.reason;
+}
+
+}  // namespace
+
+absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& request) {
+  importers::ImportOptions options;
+  options.file_name = request.file_name().empty() ? "(stdin)" : request.file_name();
+  options.mapping = request.mapping();
+  absl::StatusOr<importers::ParseResult> parsed =
+      importers::ParseFile(request.content(), options, *catalog_, province_);
+  if (!parsed.ok()) return absl::InvalidArgumentError(parsed.status().message());
+
+  proto::ImportReply reply;
+  reply.set_format(parsed->format);
+  reply.set_encoding(parsed->encoding);
+  reply.set_skipped_rows(parsed->skipped_rows_other_regions);
+  for (const auto& [region, count] : parsed->skipped_by_region) {
+    (*reply.mutable_skipped_by_region())[region] = count;
+  }
+  for (const importers::RowError& error : parsed->errors) {
+    reply.add_errors(FormatRowError(error));
+  }
+
+  // Portal files carry no status; the operator names it for the whole file.
+  for (const importers::Observation& observation : parsed->observations) {
+    if (observation.status == proto::DATA_STATUS_UNSPECIFIED &&
+        request.status() == proto::DATA_STATUS_UNSPECIFIED) {
+      reply.add_errors(Tr("{}: the file does not say whether its values are preliminary or "
+                          "final; give the data status with --status (preliminary, "
+                          "preliminary-verification, final or revised)",
+                          options.file_name));
+      break;
+    }
+  }
+  if (!reply.errors().empty()) return reply;
+
+  std::vector<proto::Record> records;
+  records.reserve(parsed->observations.size());
+  for (const importers::Observation& observation : parsed->observations) {
+    proto::Record record;
+    record.set_indicator(observation.indicator);
+    record.set_region(observation.region);
+    record.set_period(observation.period);
+    record.set_value(observation.value);
+    record.set_unit(observation.unit);
+    record.set_measure(observation.measure);
+    record.set_value_kind(observation.value_kind);
+    record.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
+                                                                           : request.status());
+    record.set_catalog_version(catalog_->version());
+    record.set_note(observation.note);
+    records.push_back(std::move(record));
+  }
+  std::string file_hash = crypto::ToHex(crypto::Sha256(request.content()));
+  size_t chunk = options_.import_chunk_records;
+  bool dry_run = request.dry_run();
+
+  // The whole import runs as one job on the writer thread, so the revisions
+  // it computes cannot race with other writes. Large imports are flushed in
+  // chunks; their records count only with the commit entry at the end.
+  auto job = [&](sync::AppendContext& context) -> absl::Status {
+    uint64_t import_id = context.next_sequence();
+    std::vector<storage::CellRevision> cells;
+    uint64_t first_sequence = 0;
+    size_t in_chunk = 0;
+    for (proto::Record& record : records) {
+      absl::StatusOr<std::optional<Latest>> latest =
+          LatestInGroup(context, record.indicator(), record.region(), record.period());
+      if (!latest.ok()) return latest.status();
+      if (latest->has_value() && !(*latest)->withdrawn &&
+          decimal::Equal((*latest)->value, record.value())) {
+        reply.set_unchanged_records(reply.unchanged_records() + 1);
+        continue;
+      }
+      uint32_t revision = latest->has_value() ? (*latest)->revision + 1 : 1;
+      if (revision == 1) {
+        reply.set_new_records(reply.new_records() + 1);
+      } else {
+        reply.set_revised_records(reply.revised_records() + 1);
+      }
+      if (dry_run) continue;
+
+      record.set_revision(revision);
+      record.set_import_id(import_id);
+      uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, record.SerializeAsString());
+      if (first_sequence == 0) first_sequence = sequence;
+      cells.push_back(storage::CellRevision{record.indicator(), record.region(), record.period(),
+                                            revision, log_->origin(), sequence});
+      context.scratch()[CellKey(record.indicator(), record.region(), record.period())] =
+          fmt::format("{}|0|{}", revision, record.value());
+      if (++in_chunk >= chunk) {
+        if (absl::Status status = context.Flush(); !status.ok()) return status;
+        in_chunk = 0;
+      }
+    }
+    if (dry_run || cells.empty()) return absl::OkStatus();
+
+    proto::ImportCommit commit;
+    commit.set_import_id(import_id);
+    commit.set_file_name(options.file_name);
+    commit.set_file_sha256(file_hash);
+    commit.set_record_count(cells.size());
+    commit.set_first_sequence(first_sequence);
+    uint64_t commit_sequence =
+        context.Append(proto::ENTRY_KIND_IMPORT_COMMIT, commit.SerializeAsString());
+    for (const storage::CellRevision& cell : cells) context.batch().PutCell(cell);
+    reply.set_import_id(import_id);
+    reply.set_first_sequence(first_sequence);
+    reply.set_last_sequence(commit_sequence);
+    return absl::OkStatus();
+  };
+
+  absl::Status status = log_->Run(job);
+  if (!status.ok()) return status;
+  if (!dry_run) {
+    spdlog::info("import stored: file=\"{}\" new={} revised={} unchanged={} skipped={} "
+                 "first_sequence={} last_sequence={}",
+                 options.file_name, reply.new_records(), reply.revised_records(),
+                 reply.unchanged_records(), reply.skipped_rows(), reply.first_sequence(),
+                 reply.last_sequence());
+  }
+  return reply;
+}
+
+absl::StatusOr<proto::ExportReply> Records::Export(const proto::ExportRequest& request) const {
+  std::vector<const catalog::Indicator*> indicators;
+  if (!request.indicator().empty()) {
+    const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
+    if (indicator == nullptr) {
+      return absl::InvalidArgumentError(
+          Tr("indicator {} is not in catalog version {}; see yrebctl catalog show for the codes",
+             request.indicator(), catalog_->version()));
+    }
+    indicators.push_back(indicator);
+  } else {
+    for (const catalog::Indicator& indicator : catalog_->indicators()) {
+      indicators.push_back(&indicator);
+    }
+  }
+
+  std::vector<importers::ExportRow> rows;
+  for (const catalog::Indicator* indicator : indicators) {
+    proto::QueryRequest query;
+    query.set_indicator(indicator->code);
+    query.set_region(request.region());
+    absl::StatusOr<proto::QueryReply> latest = Query(query);
+    if (!latest.ok()) return latest.status();
+    for (const proto::QueriedRevision& revision : latest->revisions()) {
+      const proto::Record& record = revision.record();
+      if (record.withdrawn()) continue;
+      importers::ExportRow row;
+      row.indicator = record.indicator();
+      row.region = record.region();
+      const catalog::Region* region = catalog_->FindRegion(record.region());
+      row.region_name = region != nullptr ? region->name_zh : "";
+      row.period = record.period();
+      row.value = record.value();
+      row.unit = record.unit();
+      row.measure = record.measure();
+      row.value_kind = record.value_kind();
+      row.status = record.status();
+      row.revision = record.revision();
+      row.note = record.note();
+      rows.push_back(std::move(row));
+    }
+  }
+  absl::StatusOr<std::string> content = importers::WriteLongCsv(
+      rows, request.gb18030() ? importers::Encoding::kGb18030 : importers::Encoding::kUtf8Bom);
+  if (!content.ok()) return content.status();
+  proto::ExportReply reply;
+  reply.set_content(std::move(*content));
+  reply.set_rows(rows.size());
+  return reply;
 }
 
 }  // namespace yreb::node

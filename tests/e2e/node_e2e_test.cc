@@ -323,6 +323,19 @@ TEST(NodeE2eTest, ChineseMessagesUnderChineseLocale) {
                               {{"LANGUAGE", "zh_CN"}, {"LC_ALL", "C.UTF-8"}});
   EXPECT_EQ(put.exit_code, 2);
   EXPECT_NE(put.err.find("不属于本节点所在省份"), std::string::npos) << put.err;
+
+  // JSON is for scripts: its codes stay the same in every language.
+  const std::map<std::string, std::string> chinese = {{"LANGUAGE", "zh_CN"},
+                                                      {"LC_ALL", "C.UTF-8"}};
+  ASSERT_EQ(Yrebctl(config, {"put", "--indicator", "gdp", "--region", "320000", "--period",
+                             "2023", "--value", "130924.3", "--status", "最终核实"},
+                    "", std::chrono::seconds(30), chinese)
+                .exit_code,
+            0);
+  CommandResult query = Yrebctl(config, {"--json", "query", "--indicator", "gdp"}, "",
+                                std::chrono::seconds(30), chinese);
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  EXPECT_EQ(json::parse(query.out)[0]["status"], "final_verification");
 }
 
 }  // namespace
