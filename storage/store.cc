@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
@@ -147,10 +148,11 @@ size_t Batch::byte_size() const {
   return size;
 }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
-                                                   const Options& options) {
+namespace {
+
+rocksdb::Options MakeDbOptions(bool create_if_missing) {
   rocksdb::Options db_options;
-  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_if_missing = create_if_missing;
   db_options.create_missing_column_families = true;
   // Entries are written once and read by key or in log order; large blocks
   // with compression keep the disk cost near the raw entry bytes.
@@ -158,7 +160,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   db_options.max_open_files = 256;
   db_options.keep_log_file_num = 4;
   db_options.IncreaseParallelism(2);
+  return db_options;
+}
 
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(const rocksdb::Options& db_options) {
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_size = 16 * 1024;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -168,12 +173,40 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kFamilyNames) descriptors.emplace_back(name, family_options);
+  return descriptors;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   const Options& options) {
+  rocksdb::Options db_options = MakeDbOptions(options.create_if_missing);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = MakeDescriptors(db_options);
 
   auto store = std::unique_ptr<Store>(new Store());
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, path, descriptors, &store->families_, &db);
   if (!status.ok()) {
     if (status.IsInvalidArgument() && status.ToString().find("does not exist") != std::string::npos) {
+      return absl::NotFoundError(Tr("no node database at {}", path));
+    }
+    return FromRocks(status, Tr("open of {}", path));
+  }
+  store->db_.reset(db);
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
+  rocksdb::Options db_options = MakeDbOptions(false);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = MakeDescriptors(db_options);
+
+  auto store = std::unique_ptr<Store>(new Store());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &store->families_, &db);
+  if (!status.ok()) {
+    if (status.IsInvalidArgument() || status.IsPathNotFound() ||
+        (status.IsIOError() && status.ToString().find("No such file") != std::string::npos)) {
       return absl::NotFoundError(Tr("no node database at {}", path));
     }
     return FromRocks(status, Tr("open of {}", path));
@@ -351,6 +384,17 @@ uint64_t Store::ApproximateSize() const {
     total += size;
   }
   return total;
+}
+
+absl::Status Store::CreateCheckpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw_checkpoint = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(db_.get(), &raw_checkpoint);
+  if (!status.ok()) return FromRocks(status, Tr("checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw_checkpoint);
+  // log_size_for_flush 0: flush the memtables first, so the copy holds its
+  // data in table files and replays at most a short write-ahead log tail.
+  return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+                   Tr("checkpoint into {}", dir));
 }
 
 }  // namespace yreb::storage

@@ -93,6 +93,10 @@ class Store {
   // process holds it.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      const Options& options);
+  // Opens the database at `path` for reading only: nothing in the directory
+  // changes and no lock is taken, so it suits a checkpoint or a backup copy.
+  // Fails with NotFound when no database is there.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& path);
   ~Store();
 
   // Applies `batch` atomically; with `sync` the write-ahead log is on disk
@@ -136,6 +140,12 @@ class Store {
 
   // Returns the approximate size of the live data files in bytes.
   uint64_t ApproximateSize() const;
+
+  // Writes a consistent copy of the database to `dir` (a RocksDB checkpoint)
+  // while writes go on: immutable files are hard-linked when `dir` is on the
+  // same file system, and copied otherwise. REQUIRES: `dir` does not exist
+  // and its parent does.
+  absl::Status CreateCheckpoint(const std::string& dir);
 
  private:
   Store() = default;
