@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/backup_commands.h"
 #include "cli/federation_commands.h"
 #include "crypto/crypto.h"
 #include "i18n/cli_help.h"
@@ -594,10 +595,12 @@ int main(int argc, char** argv) {
   auto* catalog_show = catalog->add_subcommand("show", Tr("list the catalog's indicators"));
 
   auto run_federation_command = RegisterFederationCommands(app, config_path, as_json);
+  auto run_backup_command = RegisterBackupCommands(app, config_path, as_json);
 
   CLI11_PARSE(app, argc, argv);
 
   if (std::optional<int> code = run_federation_command()) return *code;
+  if (std::optional<int> code = run_backup_command()) return *code;
 
   if (keygen->parsed()) return RunKeygen(key_prefix);
   if (init->parsed()) return RunInit(node_id, init_dir);

@@ -38,6 +38,9 @@ class AdminService final : public proto::Admin::Service {
                       proto::ExportReply* reply) override;
   grpc::Status GetCatalog(grpc::ServerContext* context, const proto::CatalogRequest* request,
                           proto::CatalogReply* reply) override;
+  // Defined in admin_backup.cc.
+  grpc::Status Backup(grpc::ServerContext* context, const proto::BackupRequest* request,
+                      grpc::ServerWriter<proto::BackupChunk>* writer) override;
 
  private:
   const Config* const config_;

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "i18n/i18n.h"
 #include "node/admin_service.h"
+#include "node/backup.h"
 #include "node/federation_setup.h"
 #include "node/records.h"
 #include "node/watchdog.h"
@@ -147,6 +148,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   absl::StatusOr<std::optional<std::string>> blocked =
       CheckBirth(impl->store.get(), impl->key.public_key(), config.node_id, options);
   if (!blocked.ok()) return blocked.status();
+  if (!blocked->has_value()) {
+    // A store restored from a backup may lack entries its key signed later.
+    blocked = CheckRestoredStore(impl->store.get(), config.node_id, options.accept_restored_log);
+    if (!blocked.ok()) return blocked.status();
+  }
 
   sync::OriginLog::Options log_options;
   log_options.head_interval = config.head_interval;

@@ -18,12 +18,24 @@ struct StartOptions {
   // is known to be empty or lost for good: reusing sequence numbers of a log
   // that peers hold creates a fork.
   bool accept_empty_log = false;
+  // Appends to a store restored from a backup (see kRestoredKey) without
+  // recovering newer entries from peers first. Only when no entry of this
+  // node newer than the backup exists anywhere.
+  bool accept_restored_log = false;
 };
 
 // Meta key of the store's birth record: the fingerprint of the key that
 // created the store. A store without it, opened with an existing key, is a
 // wiped or replaced store.
 inline constexpr std::string_view kBirthKey = "birth/key_fingerprint";
+
+// Meta key that yrebctl restore writes into a restored store; its value is
+// JSON with restored_at, backup_created_at and the restored own sequence.
+// While it exists the node blocks appends (node/backup.h,
+// CheckRestoredStore). Own-log recovery from peers is to delete it once a
+// majority of members confirms that this store holds the node's latest
+// entry; the start flag --accept-restored-log deletes it at once.
+inline constexpr std::string_view kRestoredKey = "restored/needs_recovery";
 
 class Node {
  public:
