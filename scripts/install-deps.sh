@@ -17,6 +17,8 @@ packages=(
   libsystemd-dev systemd prometheus-cpp-dev libcpp-httplib-dev
   # message catalogs (msgfmt) and locales for Chinese output
   gettext locales-all
+  # the Debian package: cpack's dpkg-shlibdeps computes its library dependencies
+  dpkg-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # interoperability tests with an independent gRPC implementation

@@ -12,7 +12,7 @@ TEST(DeployExampleTest, ExampleConfigLoads) {
       node::LoadConfig(std::string(YREB_SOURCE_DIR) + "/deploy/node.example.toml");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->node_id, 320000u);
-  EXPECT_EQ(config->data_dir, "/var/lib/yreb-sync");
+  EXPECT_EQ(config->data_dir, "/var/lib/yreb-sync/data");
   EXPECT_EQ(config->key_file, "/etc/yreb-sync/node.key");
   EXPECT_EQ(config->public_key_file, "/etc/yreb-sync/node.pub");
   EXPECT_EQ(config->admin_socket, "/run/yreb-sync/admin.sock");
