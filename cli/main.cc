@@ -194,6 +194,38 @@ int RunStatus(AdminClient& client, bool as_json) {
       vector.push_back({{"origin", tip.origin()}, {"sequence", tip.sequence()},
                         {"hash", tip.hash()}});
     }
+    json peers = json::array();
+    for (const proto::PeerState& peer : reply.peers()) {
+      json lag = json::array();
+      for (const proto::OriginLag& origin : peer.lag()) {
+        lag.push_back({{"origin", origin.origin()}, {"ours", origin.ours()},
+                       {"theirs", origin.theirs()}});
+      }
+      json rejects = json::object();
+      for (const auto& [reason, count] : peer.rejects()) rejects[reason] = count;
+      peers.push_back({{"node_id", peer.node_id()},
+                       {"address", peer.address()},
+                       {"linked", peer.linked()},
+                       {"connected", peer.connected()},
+                       {"last_contact_ms", peer.last_contact_ms()},
+                       {"entries_received", peer.entries_received()},
+                       {"bytes_received", peer.bytes_received()},
+                       {"rejects", rejects},
+                       {"lag", lag},
+                       {"in_sync", peer.in_sync()},
+                       {"last_error", peer.last_error()}});
+    }
+    json sent = json::object();
+    for (const auto& [subscriber, count] : reply.sent_entries()) {
+      sent[std::to_string(subscriber)] = count;
+    }
+    json alarms = json::array();
+    for (const proto::Alarm& alarm : reply.alarms()) {
+      alarms.push_back({{"kind", alarm.kind()},
+                        {"origin", alarm.origin()},
+                        {"sequence", alarm.sequence()},
+                        {"detail", alarm.detail()}});
+    }
     std::cout << json{{"node_id", reply.node_id()},
                       {"province", reply.province_name()},
                       {"key_fingerprint", reply.key_fingerprint()},
@@ -201,7 +233,14 @@ int RunStatus(AdminClient& client, bool as_json) {
                       {"append_blocked_reason", reply.append_blocked_reason()},
                       {"version_vector", vector},
                       {"database_bytes", reply.database_bytes()},
-                      {"version", reply.version()}}
+                      {"version", reply.version()},
+                      {"members", reply.members()},
+                      {"peers", peers},
+                      {"alarms", alarms},
+                      {"recovery", reply.recovery()},
+                      {"void_entries", reply.void_entries()},
+                      {"future_entries", reply.future_entries()},
+                      {"sent_entries", sent}}
                      .dump(2)
               << "\n";
     return 0;
@@ -222,6 +261,44 @@ int RunStatus(AdminClient& client, bool as_json) {
                              tip.hash().substr(0, 16));
   }
   std::cout << Tr("database size: {} bytes", reply.database_bytes()) << "\n";
+
+  if (!reply.peers().empty()) {
+    std::cout << Tr("peers:") << "\n";
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const proto::PeerState& peer : reply.peers()) {
+      std::string state = !peer.linked()      ? Tr("not linked (skip_peers)")
+                          : peer.connected()  ? Tr("connected")
+                                              : Tr("disconnected");
+      std::string contact = peer.last_contact_ms() == 0
+                                ? Tr("never")
+                                : Tr("{} s ago", (now_ms - peer.last_contact_ms()) / 1000);
+      std::cout << fmt::format("  {} {:<22} {}", peer.node_id(), peer.address(), state) << "  "
+                << Tr("last contact {}", contact) << "  "
+                << Tr("received {} entries, {} bytes", peer.entries_received(),
+                      peer.bytes_received());
+      if (peer.in_sync()) std::cout << "  " << Tr("in sync");
+      std::cout << "\n";
+      for (const proto::OriginLag& lag : peer.lag()) {
+        std::cout << "      "
+                  << Tr("origin {}: this node {}, peer {}", lag.origin(), lag.ours(), lag.theirs())
+                  << "\n";
+      }
+      for (const auto& [reason, count] : peer.rejects()) {
+        std::cout << "      " << Tr("rejected ranges ({}): {}", reason, count) << "\n";
+      }
+      if (!peer.connected() && !peer.last_error().empty()) {
+        std::cout << "      " << Tr("last error: {}", peer.last_error()) << "\n";
+      }
+    }
+  }
+  if (!reply.alarms().empty()) {
+    std::cout << Tr("alarms:") << "\n";
+    for (const proto::Alarm& alarm : reply.alarms()) {
+      std::cout << "  [" << alarm.kind() << "] " << alarm.detail() << "\n";
+    }
+  }
   return 0;
 }
 

@@ -12,7 +12,7 @@ namespace yreb::federation {
 class ManifestMembership final : public sync::Membership {
  public:
   // `membership` must outlive this. `self` is this node's id.
-  ManifestMembership(const Membership* membership, uint32_t self)
+  ManifestMembership(const federation::Membership* membership, uint32_t self)
       : membership_(membership), self_(self) {}
 
   // Returns nullopt for every origin while no manifest is stored.
@@ -43,7 +43,7 @@ class ManifestMembership final : public sync::Membership {
   }
 
  private:
-  const Membership* const membership_;
+  const federation::Membership* const membership_;
   const uint32_t self_;
 };
 

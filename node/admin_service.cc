@@ -61,6 +61,7 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const proto::
   }
   reply->set_database_bytes(store_->ApproximateSize());
   reply->set_version(YREB_VERSION);
+  if (status_extension_) status_extension_(reply);
   return grpc::Status::OK;
 }
 

@@ -21,6 +21,12 @@ class AdminService final : public proto::Admin::Service {
                Records* records, const crypto::PublicKey* public_key,
                const catalog::Catalog* catalog);
 
+  // Adds replication state to status replies. REQUIRES: called before the
+  // admin server starts.
+  void SetStatusExtension(std::function<void(proto::StatusReply*)> extension) {
+    status_extension_ = std::move(extension);
+  }
+
   grpc::Status GetStatus(grpc::ServerContext* context, const proto::StatusRequest* request,
                          proto::StatusReply* reply) override;
   grpc::Status Put(grpc::ServerContext* context, const proto::PutRequest* request,
@@ -49,6 +55,7 @@ class AdminService final : public proto::Admin::Service {
   Records* const records_;
   const crypto::PublicKey* const public_key_;
   const catalog::Catalog* const catalog_;
+  std::function<void(proto::StatusReply*)> status_extension_;
 };
 
 // Converts an absl::Status to a grpc::Status with the same code and message.

@@ -132,6 +132,45 @@ void ReadFederation(const toml::table* federation, const toml::table* peer,
     errors->push_back(Tr("{}:{}: [peer] needs [federation] with ca_cert, tls_cert and tls_key",
                          path, peer->source().begin.line));
   }
+  if (std::optional<int64_t> delay = Value<int64_t>(peer, "peer", "max_reconnect_delay",
+                                                    Tr("an integer"), path, errors)) {
+    if (*delay < 1 || *delay > 3600) {
+      errors->push_back(Tr("{}: peer.max_reconnect_delay must be between 1 and 3600 seconds, "
+                           "got {}",
+                           Where(path, *peer->get("max_reconnect_delay")), *delay));
+    } else {
+      config->peer.max_reconnect_delay_seconds = static_cast<int>(*delay);
+    }
+  }
+  if (std::optional<int64_t> rate = Value<int64_t>(peer, "peer", "send_rate_limit",
+                                                   Tr("an integer"), path, errors)) {
+    if (*rate < 0) {
+      errors->push_back(Tr("{}: peer.send_rate_limit must be 0 (no limit) or a positive number "
+                           "of entries per second, got {}",
+                           Where(path, *peer->get("send_rate_limit")), *rate));
+    } else {
+      config->peer.send_rate_limit = static_cast<uint64_t>(*rate);
+    }
+  }
+  if (const toml::node* skip = peer->get("skip_peers"); skip != nullptr) {
+    const toml::array* ids = skip->as_array();
+    bool valid = ids != nullptr;
+    if (valid) {
+      for (const toml::node& id : *ids) {
+        std::optional<int64_t> value = id.value_exact<int64_t>();
+        if (!value.has_value() || !IsMemberProvince(static_cast<uint32_t>(*value))) {
+          valid = false;
+          break;
+        }
+        config->peer.skip_peers.insert(static_cast<uint32_t>(*value));
+      }
+    }
+    if (!valid) {
+      errors->push_back(Tr("{}: peer.skip_peers must be a list of member province codes, e.g. "
+                           "skip_peers = [310000]",
+                           Where(path, *skip)));
+    }
+  }
 }
 
 }  // namespace
@@ -181,7 +220,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   const toml::table* federation = Section(
       root, "federation", {"root_public_key", "ca_cert", "tls_cert", "tls_key", "manifest"}, path,
       &errors);
-  const toml::table* peer = Section(root, "peer", {"listen"}, path, &errors);
+  const toml::table* peer = Section(
+      root, "peer", {"listen", "skip_peers", "max_reconnect_delay", "send_rate_limit"}, path,
+      &errors);
 
   Config config;
   config.path = std::filesystem::absolute(path).lexically_normal().string();

@@ -5,6 +5,7 @@
 #define YREB_NODE_CONFIG_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,13 @@ struct Config {
   struct Peer {
     bool enabled = false;
     std::string listen;  // host:port, e.g. "127.0.0.1:7301"
+    // Members this node does not dial; their data still arrives by relay.
+    std::set<uint32_t> skip_peers;
+    // Upper bound of the randomized reconnect backoff, in seconds.
+    int max_reconnect_delay_seconds = 30;
+    // Entries per second sent to each subscriber; 0 sends as fast as the
+    // link takes them.
+    uint64_t send_rate_limit = 0;
   } peer;
 };
 

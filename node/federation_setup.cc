@@ -99,6 +99,7 @@ absl::StatusOr<FederationParts> SetUpFederation(const Config& config, storage::S
              config.federation.tls_cert, material->subject.common_name, config.node_id));
     }
     tls_spki = material->subject.spki_sha256;
+    parts.tls = *material;
     federation::PeerServer::Options options;
     options.node_id = config.node_id;
     options.listen = config.peer.listen;

@@ -5,6 +5,7 @@
 #define YREB_NODE_FEDERATION_SETUP_H_
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "crypto/crypto.h"
@@ -20,6 +21,7 @@ struct FederationParts {
   std::unique_ptr<federation::Membership> membership;  // null without [federation]
   std::unique_ptr<federation::FederationAdminService> admin;  // always set
   std::unique_ptr<federation::PeerServer> peer_server;  // null without [peer]
+  std::optional<federation::TlsMaterial> tls;  // set with [peer], for dialing members
 };
 
 // Opens the stored statements, applies config.federation.manifest when no

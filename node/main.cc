@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   app.add_flag("--accept-empty-log", options.accept_empty_log,
                Tr("start a new log at sequence 1 although the store is empty and the key exists; "
                   "only for a key that has certainly never written entries"));
+  app.add_flag("--skip-majority-check", options.skip_majority_check,
+               Tr("append without first asking a majority of members for this node's latest "
+                  "entry; only when a majority is unreachable for long and this store is known "
+                  "to hold the latest entry"));
   app.add_flag("--accept-restored-log", options.accept_restored_log,
                Tr("allow appends to a store restored from a backup without recovering newer "
                   "entries from peers; only when no entry of this node newer than the backup "

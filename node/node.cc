@@ -18,6 +18,7 @@
 #include "node/backup.h"
 #include "node/federation_setup.h"
 #include "node/records.h"
+#include "node/replication.h"
 #include "node/watchdog.h"
 #include "storage/store.h"
 #include "sync/origin_log.h"
@@ -36,7 +37,8 @@ constexpr int kMaxAdminMessageBytes = 512 << 20;
 absl::StatusOr<std::optional<std::string>> CheckBirth(storage::Store* store,
                                                       const crypto::PublicKey& key,
                                                       uint32_t node_id,
-                                                      const StartOptions& options) {
+                                                      const StartOptions& options,
+                                                      bool federated) {
   absl::StatusOr<std::optional<std::string>> birth = store->GetMeta(kBirthKey);
   if (!birth.ok()) return birth.status();
   if (birth->has_value()) {
@@ -47,6 +49,10 @@ absl::StatusOr<std::optional<std::string>> CheckBirth(storage::Store* store,
     }
     return std::nullopt;
   }
+
+  // A federated node asks a majority of members for its latest entry
+  // before appending, which covers a wiped or replaced store.
+  if (federated) return std::nullopt;
 
   absl::StatusOr<std::optional<storage::Tip>> tip = store->GetTip(node_id);
   if (!tip.ok()) return tip.status();
@@ -93,10 +99,12 @@ struct Node::Impl {
   Config config;
   crypto::PrivateKey key;
   std::unique_ptr<storage::Store> store;
+  sync::CommitNotifier notifier;  // wakes live replication streams
   std::unique_ptr<sync::OriginLog> log;
   std::unique_ptr<Records> records;
   std::unique_ptr<AdminService> admin;
   FederationParts federation;
+  std::unique_ptr<Replication> replication;  // null unless [federation] and [peer]
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<Watchdog> watchdog;  // null unless systemd enabled it
   std::once_flag shutdown_once;
@@ -145,11 +153,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
 
+  bool federated = config.federation.enabled && config.peer.enabled;
   absl::StatusOr<std::optional<std::string>> blocked =
-      CheckBirth(impl->store.get(), impl->key.public_key(), config.node_id, options);
+      CheckBirth(impl->store.get(), impl->key.public_key(), config.node_id, options, federated);
   if (!blocked.ok()) return blocked.status();
-  if (!blocked->has_value()) {
+  if (!blocked->has_value() && !federated) {
     // A store restored from a backup may lack entries its key signed later.
+    // A federated node recovers them from a majority of members instead.
     blocked = CheckRestoredStore(impl->store.get(), config.node_id, options.accept_restored_log);
     if (!blocked.ok()) return blocked.status();
   }
@@ -157,6 +167,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   sync::OriginLog::Options log_options;
   log_options.head_interval = config.head_interval;
   log_options.sync = config.sync_writes;
+  log_options.on_commit = [notifier = &impl->notifier] { notifier->Notify(); };
   absl::StatusOr<std::unique_ptr<sync::OriginLog>> log =
       sync::OriginLog::Open(impl->store.get(), &impl->key, config.node_id, log_options);
   if (!log.ok()) return log.status();
@@ -177,6 +188,26 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
       SetUpFederation(config, impl->store.get(), impl->key.public_key());
   if (!federation.ok()) return federation.status();
   impl->federation = std::move(*federation);
+
+  if (impl->federation.peer_server != nullptr && impl->federation.membership != nullptr &&
+      impl->federation.tls.has_value()) {
+    Replication::Options replication_options;
+    replication_options.self = config.node_id;
+    replication_options.skip_peers = config.peer.skip_peers;
+    replication_options.skip_majority_check = options.skip_majority_check;
+    replication_options.max_reconnect_delay =
+        std::chrono::seconds(config.peer.max_reconnect_delay_seconds);
+    replication_options.send_rate_limit = config.peer.send_rate_limit;
+    replication_options.key_fingerprint = impl->key.public_key().Fingerprint();
+    impl->replication = std::make_unique<Replication>(
+        replication_options, impl->store.get(), impl->federation.membership.get(),
+        *impl->federation.tls, impl->log.get(), &impl->notifier);
+    if (absl::Status status = impl->replication->Load(); !status.ok()) return status;
+    impl->federation.peer_server->RegisterService(impl->replication->sync_service());
+    Replication* replication = impl->replication.get();
+    impl->admin->SetStatusExtension(
+        [replication](proto::StatusReply* reply) { replication->FillStatus(reply); });
+  }
 
   if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
   grpc::ServerBuilder builder;
@@ -200,6 +231,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
       return status;
     }
   }
+  // A permanent block (a store of another key) is never lifted by peers.
+  if (impl->replication != nullptr && !blocked->has_value()) impl->replication->Start();
 
   storage::Tip tip = impl->log->durable_tip();
   spdlog::info("node started: origin={} key={} sequence={} admin_socket={}", config.node_id,
@@ -226,6 +259,9 @@ void Node::Shutdown() {
     // the unit's WatchdogSec.
     impl_->watchdog.reset();
     spdlog::info("node stopping: origin={}", impl_->config.node_id);
+    // Outgoing sessions first, then wake the live streams so they end.
+    if (impl_->replication != nullptr) impl_->replication->Stop();
+    impl_->notifier.Shutdown();
     // Calls in progress on both servers share one deadline to finish, then
     // are cancelled, so stopping takes at most 5 s plus the log drain below.
     auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
@@ -237,6 +273,7 @@ void Node::Shutdown() {
     // call was cancelled above. A very large import so keeps the node
     // running until its last chunk and commit marker are written.
     impl_->log.reset();  // drains the queued commit groups
+    impl_->replication.reset();
     impl_->records.reset();
     impl_->store.reset();
     std::error_code error;

@@ -18,6 +18,10 @@ struct StartOptions {
   // is known to be empty or lost for good: reusing sequence numbers of a log
   // that peers hold creates a fork.
   bool accept_empty_log = false;
+  // Appends without first asking a majority of members for this node's
+  // latest entry. Only when a majority is unreachable for long and the
+  // operator knows this store holds the node's latest entry.
+  bool skip_majority_check = false;
   // Appends to a store restored from a backup (see kRestoredKey) without
   // recovering newer entries from peers first. Only when no entry of this
   // node newer than the backup exists anywhere.

@@ -132,6 +132,11 @@ void PeerSession::RunStream() {
   while (reader->Read(&batch)) {
     uint64_t stored_entries = 0, stored_bytes = 0;
     std::map<std::string, uint64_t> rejects;
+    if (options_.on_statement) {
+      for (const std::string& statement : batch.statements()) {
+        options_.on_statement(statement, options_.peer.node_id);
+      }
+    }
     for (const proto::ForkEvidence& evidence : batch.forks()) {
       Receiver::Result result = receiver_->ApplyForkEvidence(evidence);
       if (result.outcome == Receiver::Outcome::kRejected) ++rejects[result.reason];

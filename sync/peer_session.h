@@ -53,6 +53,8 @@ class PeerSession {
     // Origins rejected in a stream are retried on a new stream after this.
     std::chrono::milliseconds retry_rejected{15000};
     uint32_t max_range_entries = 0;
+    // Receives each root statement the peer relays; may be empty.
+    std::function<void(const std::string& statement, uint32_t peer)> on_statement;
   };
 
   PeerSession(const Options& options, storage::Store* store, Receiver* receiver,

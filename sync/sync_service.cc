@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -56,10 +57,16 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
                                ? std::min<uint64_t>(request->max_range_entries(), 4096)
                                : options_.default_range_entries;
   std::set<uint32_t> forks_sent;
+  size_t statements_sent = 0;
   spdlog::info("peer subscribed: peer={} origins={} follow={}", subscriber, have.size(),
                request->follow());
 
   auto last_write = std::chrono::steady_clock::now() - options_.heartbeat;
+  // With a rate limit, a batch carries at most a tenth of a second's worth
+  // (and at least one range), so the stream stays smooth.
+  uint64_t rate = options_.max_entries_per_second;
+  uint64_t batch_entry_cap = rate == 0 ? UINT64_MAX : std::max<uint64_t>(rate / 10, 1);
+  if (rate != 0) range_entries = std::min(range_entries, batch_entry_cap);
   while (!context->IsCancelled() && !notifier_->shut_down()) {
     uint64_t generation = notifier_->generation();
     proto::SyncBatch batch;
@@ -70,6 +77,15 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
       if (forks_sent.insert(evidence.origin()).second) *batch.add_forks() = evidence;
     }
 
+    if (options_.statements) {
+      // Statements are few and small: resend all whenever one is added.
+      std::vector<std::string> statements = options_.statements();
+      if (statements.size() != statements_sent) {
+        for (std::string& statement : statements) batch.add_statements(std::move(statement));
+        statements_sent = statements.size();
+      }
+    }
+
     absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
     if (!tips.ok()) {
       return grpc::Status(grpc::StatusCode::INTERNAL, std::string(tips.status().message()));
@@ -77,7 +93,8 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
     bool behind = false;
     for (const storage::Tip& tip : *tips) {
       uint64_t& sent_to = have[tip.origin];
-      while (sent_to < tip.sequence && bytes < options_.max_batch_bytes) {
+      while (sent_to < tip.sequence && bytes < options_.max_batch_bytes &&
+             entries < batch_entry_cap) {
         absl::StatusOr<proto::Range> range =
             ReadRange(*store_, tip.origin, sent_to + 1, range_entries);
         if (!range.ok()) {
@@ -96,13 +113,17 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
     batch.set_caught_up(!behind);
 
     auto now = std::chrono::steady_clock::now();
-    bool has_news = batch.ranges_size() > 0 || batch.forks_size() > 0;
+    bool has_news =
+        batch.ranges_size() > 0 || batch.forks_size() > 0 || batch.statements_size() > 0;
     if (has_news || now - last_write >= options_.heartbeat) {
       if (!writer->Write(batch)) break;
       last_write = now;
       std::lock_guard<std::mutex> lock(mu_);
       sent_[subscriber].entries += entries;
       sent_[subscriber].bytes += bytes;
+    }
+    if (rate != 0 && entries > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(entries * 1000000 / rate));
     }
     if (behind) continue;
     if (!request->follow()) break;

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
 #include <map>
 #include <mutex>
 
@@ -25,6 +28,10 @@ class SyncService final : public proto::Sync::Service {
     // An idle follow stream sends an empty batch this often, so the receiver
     // can tell a quiet sender from a dead one.
     std::chrono::milliseconds heartbeat{2000};
+    // Entries per second sent to each subscriber; 0 for no limit.
+    uint64_t max_entries_per_second = 0;
+    // Returns every root statement held here, to relay; may be empty.
+    std::function<std::vector<std::string>()> statements;
   };
 
   // Entries sent per subscriber node, for tests and status.

@@ -1,0 +1,276 @@
+#include "node/replication.h"
+
+#include <chrono>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "i18n/i18n.h"
+#include "node/node.h"
+#include "proto/sync.grpc.pb.h"
+
+namespace yreb::node {
+namespace {
+
+using i18n::Tr;
+
+uint64_t CountMeta(const storage::Store& store, std::string_view prefix) {
+  uint64_t count = 0;
+  (void)store.ScanMeta(prefix, [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
+  return count;
+}
+
+}  // namespace
+
+Replication::Replication(const Options& options, storage::Store* store,
+                         federation::Membership* membership, federation::TlsMaterial tls,
+                         sync::OriginLog* log, sync::CommitNotifier* notifier)
+    : options_(options),
+      store_(store),
+      membership_(membership),
+      tls_(std::move(tls)),
+      log_(log),
+      notifier_(notifier),
+      sync_membership_(membership, options.self) {
+  receiver_ = std::make_unique<sync::Receiver>(store_, &sync_membership_, notifier_,
+                                               sync::Receiver::Options{.self = options.self});
+  sync::SyncService::Options service_options;
+  service_options.self = options.self;
+  service_options.max_entries_per_second = options.send_rate_limit;
+  service_options.statements = [membership] {
+    std::vector<std::string> statements;
+    absl::StatusOr<std::vector<std::string>> all = membership->AllStatements();
+    if (all.ok()) statements = std::move(*all);
+    return statements;
+  };
+  service_ = std::make_unique<sync::SyncService>(store_, receiver_.get(), notifier_,
+                                                 service_options);
+}
+
+Replication::~Replication() { Stop(); }
+
+absl::Status Replication::Load() { return receiver_->Load(); }
+
+std::shared_ptr<grpc::Channel> Replication::Dial(const sync::PeerAddress& peer) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      federation::DialMember(tls_, *membership_, peer.node_id);
+  if (!channel.ok()) {
+    spdlog::warn("cannot dial peer: peer={} error={}", peer.node_id, channel.status().message());
+    return nullptr;
+  }
+  return *channel;
+}
+
+void Replication::Start() {
+  for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
+    if (options_.skip_peers.contains(peer.node_id)) {
+      spdlog::info("peer skipped by configuration: peer={}", peer.node_id);
+      continue;
+    }
+    sync::PeerSession::Options session_options;
+    session_options.self = options_.self;
+    session_options.peer = peer;
+    session_options.backoff_max = options_.max_reconnect_delay;
+    session_options.on_statement = [this](const std::string& statement, uint32_t from) {
+      absl::StatusOr<federation::ApplyResult> applied =
+          membership_->Apply(statement, fmt::format("peer {}", from));
+      if (applied.ok() && !applied->already_stored) {
+        spdlog::info("root statement received: peer={} kind={} version={}", from, applied->kind,
+                     applied->version);
+      } else if (!applied.ok()) {
+        spdlog::debug("root statement from peer not applied: peer={} reason={}", from,
+                      applied.status().message());
+      }
+    };
+    auto session = std::make_unique<sync::PeerSession>(
+        session_options, store_, receiver_.get(),
+        [this](const sync::PeerAddress& address) { return Dial(address); });
+    session->Start();
+    sessions_.push_back(std::move(session));
+  }
+
+  if (options_.skip_majority_check) {
+    spdlog::warn("majority check skipped by --skip-majority-check: origin={}", options_.self);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    recovery_ = Tr("asking a majority of members for this node's latest entry before appending");
+  }
+  log_->BlockAppends(Tr("this node is asking a majority of members for its latest entry; "
+                        "appends start once they answer (see yrebctl status)"));
+  receiver_->SetOwnLogRecovery(true);
+  recovery_thread_ = std::thread([this] { RecoverOwnLog(); });
+}
+
+void Replication::Stop() {
+  stopping_ = true;
+  if (recovery_thread_.joinable()) recovery_thread_.join();
+  for (auto& session : sessions_) session->Stop();
+  sessions_.clear();
+}
+
+void Replication::RecoverOwnLog() {
+  const uint32_t self = options_.self;
+  while (!stopping_) {
+    std::vector<uint32_t> members = sync_membership_.Members();
+    if (members.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      recovery_ = Tr("no manifest is stored yet; apply one with yrebctl apply");
+    } else {
+      size_t needed = members.size() / 2 + 1;
+      size_t answered = 1;  // this node answers for itself
+      storage::Tip newest = log_->durable_tip();
+      for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
+        std::shared_ptr<grpc::Channel> channel = Dial(peer);
+        if (channel == nullptr) continue;
+        auto stub = proto::Sync::NewStub(channel);
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+        proto::TipsRequest request;
+        request.set_origin(self);
+        proto::TipsReply reply;
+        if (!stub->GetTips(&context, request, &reply).ok()) continue;
+        ++answered;
+        for (const proto::Tip& tip : reply.tips()) {
+          if (tip.origin() == self && tip.sequence() > newest.sequence) {
+            newest = sync::FromProto(tip);
+          }
+        }
+        if (stopping_) return;
+      }
+
+      if (answered >= needed) {
+        absl::StatusOr<std::optional<storage::Tip>> held = store_->GetTip(self);
+        uint64_t have = held.ok() && held->has_value() ? (*held)->sequence : 0;
+        if (have >= newest.sequence) {
+          receiver_->SetOwnLogRecovery(false);
+          if (absl::Status status = log_->ReloadTip(); !status.ok()) {
+            spdlog::error("reloading own tip failed: {}", status.message());
+          }
+          storage::Batch batch;
+          batch.PutMeta(kBirthKey, options_.key_fingerprint);
+          // A restored store now holds everything a majority knows of.
+          batch.DeleteMeta(kRestoredKey);
+          (void)store_->Write(batch, true);
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            recovery_.clear();
+          }
+          log_->UnblockAppends();
+          spdlog::info("majority check passed: origin={} answered={} of {} members, own log "
+                       "holds {} entries",
+                       self, answered, members.size(), have);
+          return;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        recovery_ = Tr("recovering this node's own log from peers: holds {} of {} entries",
+                       have, newest.sequence);
+      } else {
+        std::lock_guard<std::mutex> lock(mu_);
+        recovery_ = Tr("waiting for a majority of members: {} of the {} needed answered", answered,
+                       needed);
+      }
+    }
+    for (int i = 0; i < 10 && !stopping_; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+void Replication::FillStatus(proto::StatusReply* reply) const {
+  std::map<uint32_t, uint64_t> ours;
+  absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
+  if (tips.ok()) {
+    for (const storage::Tip& tip : *tips) ours[tip.origin] = tip.sequence;
+  }
+  for (uint32_t member : sync_membership_.Members()) reply->add_members(member);
+
+  std::map<uint32_t, sync::PeerStatus> statuses;
+  for (const auto& session : sessions_) {
+    sync::PeerStatus status = session->status();
+    statuses[status.node_id] = status;
+  }
+  for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
+    proto::PeerState* state = reply->add_peers();
+    state->set_node_id(peer.node_id);
+    state->set_address(peer.address);
+    state->set_linked(!options_.skip_peers.contains(peer.node_id));
+    auto it = statuses.find(peer.node_id);
+    if (it == statuses.end()) continue;
+    const sync::PeerStatus& status = it->second;
+    state->set_connected(status.connected);
+    state->set_last_contact_ms(status.last_contact_ms);
+    state->set_entries_received(status.entries_received);
+    state->set_bytes_received(status.bytes_received);
+    state->set_last_error(status.last_error);
+    for (const auto& [reason, count] : status.rejects) (*state->mutable_rejects())[reason] = count;
+
+    // "In sync" means equal vectors, compared origin by origin.
+    std::map<uint32_t, uint64_t> theirs;
+    for (const storage::Tip& tip : status.peer_tips) theirs[tip.origin] = tip.sequence;
+    std::map<uint32_t, std::pair<uint64_t, uint64_t>> both;
+    for (const auto& [origin, sequence] : ours) both[origin].first = sequence;
+    for (const auto& [origin, sequence] : theirs) both[origin].second = sequence;
+    bool equal = status.last_contact_ms != 0;
+    for (const auto& [origin, pair] : both) {
+      if (pair.first == pair.second) continue;
+      equal = false;
+      proto::OriginLag* lag = state->add_lag();
+      lag->set_origin(origin);
+      lag->set_ours(pair.first);
+      lag->set_theirs(pair.second);
+    }
+    state->set_in_sync(equal);
+  }
+
+  for (const proto::ForkEvidence& evidence : receiver_->Forks()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("fork");
+    alarm->set_origin(evidence.origin());
+    alarm->set_sequence(evidence.sequence());
+    alarm->set_detail(Tr("origin {} has two validly signed chains that disagree at sequence {}; "
+                         "it is held until a root fork-resolution statement arrives",
+                         evidence.origin(), evidence.sequence()));
+  }
+  for (const auto& [subscriber, counts] : service_->sent()) {
+    (*reply->mutable_sent_entries())[subscriber] = counts.entries;
+  }
+  reply->set_void_entries(CountMeta(*store_, sync::kVoidPrefix));
+  reply->set_future_entries(CountMeta(*store_, sync::kFuturePrefix));
+  (void)store_->ScanMeta(sync::kFuturePrefix, [&](std::string_view key, std::string_view value) {
+    if (key.size() != sync::kFuturePrefix.size() + 12) return true;
+    const char* p = key.data() + sync::kFuturePrefix.size();
+    uint32_t origin = 0;
+    uint64_t sequence = 0;
+    for (int i = 0; i < 4; ++i) origin = origin << 8 | static_cast<uint8_t>(p[i]);
+    for (int i = 4; i < 12; ++i) sequence = sequence << 8 | static_cast<uint8_t>(p[i]);
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("future");
+    alarm->set_origin(origin);
+    alarm->set_sequence(sequence);
+    alarm->set_detail(Tr("entry {}/{} is stamped {} ms (Unix time), beyond this node's clock; "
+                         "it is stored and ordered by sequence as usual",
+                         origin, sequence, value));
+    return true;
+  });
+  if (reply->void_entries() > 0) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("void");
+    alarm->set_detail(Tr("{} entries are stored but void (never applied); see the node log",
+                         reply->void_entries()));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!recovery_.empty()) {
+    reply->set_recovery(recovery_);
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("recovery");
+    alarm->set_origin(options_.self);
+    alarm->set_detail(recovery_);
+  }
+}
+
+}  // namespace yreb::node
