@@ -22,7 +22,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # interoperability tests with an independent gRPC implementation
-  python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Sets up and runs a local yreb-sync federation of the eleven Yangtze River
+# Economic Belt members on 127.0.0.1. It installs packages, builds, and creates
+# keys, certificates and the signed manifest. Then it starts eleven nodes, has
+# each import its province's rows from the real published files, and waits
+# until all hold identical copies. It ends with each node's status and the
+# shared quarterly view. Usage: scripts/demo.sh [--keep] [--out DIR]
+#   --keep     leave the nodes running at the end (stop them with
+#              scripts/demo.sh --stop --out DIR)
+#   --out DIR  where the federation lives (default ./demo-run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+keep=0
+stop_only=0
+out="$root/demo-run"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    --stop) stop_only=1 ;;
+    --out) out=$(realpath -m "$2"); shift ;;
+    *) echo "demo.sh: unknown option $1 (use --keep, --stop, --out DIR)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+members=(310000 320000 330000 340000 360000 420000 430000 500000 510000 520000 530000)
+declare -A estate=([310000]=上海 [320000]=江苏 [330000]=浙江 [340000]=安徽 [360000]=江西
+                   [420000]=湖北 [430000]=湖南 [500000]=重庆 [510000]=四川 [520000]=贵州
+                   [530000]=云南)
+
+stop_nodes() {
+  for id in "${members[@]}"; do
+    if [ -f "$out/$id/node.pid" ]; then
+      kill "$(cat "$out/$id/node.pid")" 2>/dev/null || true
+      rm -f "$out/$id/node.pid"
+    fi
+  done
+}
+if [ "$stop_only" = 1 ]; then
+  stop_nodes
+  echo "demo.sh: stopped the nodes in $out"
+  exit 0
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Installing Debian packages"
+bash scripts/install-deps.sh
+
+step "Building yreb-sync"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" --target yreb-node yrebctl
+ctl="$root/build/cli/yrebctl"
+node="$root/build/node/yreb-node"
+
+if [ -e "$out" ]; then
+  echo "demo.sh: $out exists; remove it or choose another --out DIR" >&2
+  exit 2
+fi
+
+step "Creating a local federation of ${#members[@]} members (keys, certificates, signed manifest)"
+list=$(IFS=,; echo "${members[*]}")
+"$ctl" federation init --members "$list" --lead 310000 --out "$out"
+
+trap '[ "$keep" = 1 ] || stop_nodes' EXIT
+step "Starting ${#members[@]} nodes on 127.0.0.1"
+for id in "${members[@]}"; do
+  "$node" --config "$out/$id/node.toml" 2>"$out/$id/node.log" &
+  echo $! >"$out/$id/node.pid"
+done
+for id in "${members[@]}"; do
+  for _ in $(seq 1 100); do
+    "$ctl" --config "$out/$id/node.toml" status >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+done
+
+step "Each bureau imports its own province's rows from the real published files"
+data="$root/testdata"
+for id in "${members[@]}"; do
+  cfg="$out/$id/node.toml"
+  echo "-- node $id"
+  # Appends start once a majority of members confirmed the node's latest entry.
+  for _ in $(seq 1 100); do
+    "$ctl" --config "$cfg" --json status | /usr/bin/python3 -c \
+      'import json,sys; sys.exit(0 if json.load(sys.stdin)["append_allowed"] else 1)' && break
+    sleep 0.2
+  done
+  "$ctl" --config "$cfg" import "$data/nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据.csv" \
+    --status final
+  "$ctl" --config "$cfg" import \
+    "$data/nbs-fsyd-realestate-yreb-2017-2019-wyq/csvFile/${estate[$id]}.csv" --status final
+done
+"$ctl" --config "$out/420000/node.toml" import \
+  "$data/census-prefecture-pop-2010-2020-leiii/census_city_2010-2020_v1.csv" \
+  --mapping "$data/census-prefecture-pop-2010-2020-leiii/census_city_2010-2020_v1.mapping.toml" \
+  --status final
+
+step "A single write and query (Jiangsu revises its 2024 GDP)"
+"$ctl" --config "$out/320000/node.toml" put --indicator gdp --region 320000 --period 2024 \
+  --value 136700.0 --status revised --note "demo revision"
+"$ctl" --config "$out/320000/node.toml" query --indicator gdp --region 320000 \
+  --from 2024 --to 2024 --history
+
+step "Waiting until all ${#members[@]} nodes hold identical version vectors"
+converged=0
+for _ in $(seq 1 300); do
+  vectors=""
+  for id in "${members[@]}"; do
+    vectors+=$("$ctl" --config "$out/$id/node.toml" --json status | /usr/bin/python3 -c \
+      'import json,sys; print(json.dumps(json.load(sys.stdin)["version_vector"], sort_keys=True))')
+    vectors+=$'\n'
+  done
+  if [ "$(printf '%s' "$vectors" | sort -u | wc -l)" = 1 ]; then
+    converged=1
+    break
+  fi
+  sleep 0.2
+done
+if [ "$converged" != 1 ]; then
+  echo "demo.sh: the nodes did not converge within 60 s; see $out/*/node.log" >&2
+  exit 1
+fi
+echo "all ${#members[@]} nodes hold the same entries of every origin"
+
+step "Status of each node"
+for id in "${members[@]}"; do
+  "$ctl" --config "$out/$id/node.toml" status
+  echo
+done
+
+step "Shared quarterly view 2019-Q4: real-estate investment, cumulative to December (亿元), read on node 530000"
+# The quarter's value of a cumulative monthly indicator is its value for the
+# quarter's last month.
+"$ctl" --config "$out/530000/node.toml" query --indicator realestate_invest_cum \
+  --from 2019-M12 --to 2019-M12
+step "Annual view 2023: 地区生产总值 (亿元) of the eleven members, read on node 530000"
+"$ctl" --config "$out/530000/node.toml" --json query --indicator gdp --from 2023 --to 2023 |
+  /usr/bin/python3 -c '
+import json, sys
+members = {"310000","320000","330000","340000","360000","420000","430000","500000","510000","520000","530000"}
+for row in json.load(sys.stdin):
+    if row["region"] in members:
+        print("  {}  {}  {:>12} {}  (origin {})".format(
+            row["region"], row["period"], row["value"], row["unit"], row["origin"]))
+'
+
+if [ "$keep" = 1 ]; then
+  echo
+  echo "The nodes keep running. Try: $ctl --config $out/320000/node.toml status"
+  echo "Stop them with: scripts/demo.sh --stop --out $out"
+else
+  echo
+  echo "Demo finished; stopping the nodes. Their data stays in $out."
+fi
