@@ -7,10 +7,17 @@
 
 #include "i18n/i18n.h"  // formatter for absl::string_view
 
+#include "common/log_limiter.h"
 #include "sync/sync_service.h"
 
 namespace yreb::sync {
 namespace {
+
+// Shared by all sessions: a few lines per key and minute, then a count.
+LogLimiter& Limiter() {
+  static auto* limiter = new LogLimiter(3, std::chrono::minutes(1));
+  return *limiter;
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -152,10 +159,15 @@ void PeerSession::RunStream() {
         ++rejects[result.reason];
         rejected_origins.insert(range.origin());
         first_reject = std::min(first_reject, std::chrono::steady_clock::now());
-        if (result.outcome == Receiver::Outcome::kRejected) {
-          spdlog::warn("range rejected: peer={} origin={} first={} reason={} detail=\"{}\"",
+        uint64_t suppressed = 0;
+        if (result.outcome == Receiver::Outcome::kRejected &&
+            Limiter().Allow(fmt::format("reject/{}/{}/{}", options_.peer.node_id,
+                                        range.origin(), result.reason),
+                            &suppressed)) {
+          spdlog::warn("range rejected: peer={} origin={} first={} reason={} detail=\"{}\" "
+                       "suppressed_since_last={}",
                        options_.peer.node_id, range.origin(), range.first_sequence(),
-                       result.reason, result.detail);
+                       result.reason, result.detail, suppressed);
         }
       } else if (result.outcome == Receiver::Outcome::kFork) {
         ++rejects["fork"];
@@ -193,9 +205,18 @@ void PeerSession::RunStream() {
   std::lock_guard<std::mutex> lock(mu_);
   active_context_ = nullptr;
   if (status_.connected || !status.ok()) {
+    uint64_t suppressed = 0;
     if (status_.connected) {
       spdlog::info("peer disconnected: peer={} status=\"{}\"", options_.peer.node_id,
                    status.error_message());
+    } else if (!stopping_ &&
+               Limiter().Allow(fmt::format("unreachable/{}", options_.peer.node_id),
+                               &suppressed)) {
+      // Retries continue with backoff; the log shows a few per minute.
+      spdlog::warn("peer unreachable, retrying: peer={} address={} error=\"{}\" "
+                   "suppressed_since_last={}",
+                   options_.peer.node_id, options_.peer.address, status.error_message(),
+                   suppressed);
     }
     status_.last_error = status.error_message();
   }
