@@ -102,7 +102,16 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
                        tip.origin, sent_to + 1, range.status().message());
           break;
         }
-        for (const std::string& encoded : range->entries()) bytes += encoded.size();
+        size_t range_bytes = 0;
+        for (const std::string& encoded : range->entries()) range_bytes += encoded.size();
+        // A batch must stay below the receiver's message limit (gRPC's
+        // default is 4 MiB), so a range that does not fit waits for the next
+        // batch, unless the batch is empty.
+        if (batch.ranges_size() > 0 && bytes + range_bytes > options_.max_batch_bytes) {
+          behind = true;
+          break;
+        }
+        bytes += range_bytes;
         entries += range->entries_size();
         sent_to = range->head().sequence();
         *batch.add_ranges() = std::move(*range);

@@ -24,7 +24,9 @@ class SyncService final : public proto::Sync::Service {
   struct Options {
     uint32_t self = 0;
     uint64_t default_range_entries = 1024;
-    size_t max_batch_bytes = 4 << 20;
+    // Entry bytes per batch; below gRPC's default 4 MiB message limit with
+    // room for framing.
+    size_t max_batch_bytes = 2 << 20;
     // An idle follow stream sends an empty batch this often, so the receiver
     // can tell a quiet sender from a dead one.
     std::chrono::milliseconds heartbeat{2000};

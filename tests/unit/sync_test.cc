@@ -192,6 +192,23 @@ TEST_F(SyncTest, EntriesRelayThroughAThirdNode) {
   ASSERT_TRUE(WaitFor(0, 510000, 10));
 }
 
+// Batches must stay under gRPC's default 4 MiB receive limit: three ranges
+// of 1,024 entries of about 3 KB each would not fit in one message.
+TEST_F(SyncTest, LargeEntriesSplitIntoBatchesUnderTheLimit) {
+  MakeNodes({320000, 420000});
+  ASSERT_TRUE(nodes_[0]->log->Run([](sync::AppendContext& context) {
+                     for (int i = 0; i < 3000; ++i) {
+                       context.Append(proto::ENTRY_KIND_RECORD,
+                                      RecordBody("320000", std::to_string(1000 + i),
+                                                 std::string(3000, '7')));
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+  Link(1, 0);
+  ASSERT_TRUE(WaitFor(1, 320000, 3000, milliseconds(30000)));
+  EXPECT_EQ(nodes_[1]->sessions[0]->status().rejects.size(), 0u);
+}
+
 TEST_F(SyncTest, RestartedSessionResumesFromVector) {
   MakeNodes({320000, 420000});
   nodes_[0]->Append(1000, "320000");
