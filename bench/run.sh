@@ -114,7 +114,8 @@ row() {
 nosync="$(value rocksdb_ingest_nosync)"
 disk_ratio_origin="$(awk -v d="$(value disk_bytes_per_entry_origin)" -v r="$(value raw_entry_bytes_origin)" 'BEGIN { printf "%.3f", d / r }')"
 disk_ratio_receiver="$(awk -v d="$(value disk_bytes_per_entry_receiver)" -v r="$(value raw_entry_bytes_receiver)" 'BEGIN { printf "%.3f", d / r }')"
-commit="$(git -C "$source_dir" rev-parse HEAD)"
+# YREB_BENCH_COMMIT names the source when it is an export rather than a checkout.
+commit="${YREB_BENCH_COMMIT:-$(git -C "$source_dir" rev-parse HEAD)}"
 
 {
   echo
