@@ -19,6 +19,7 @@
 #include "cli/admin_client.h"
 #include "crypto/crypto.h"
 #include "federation/certificates.h"
+#include "federation/fork_resolution.h"
 #include "federation/manifest.h"
 #include "federation/statement.h"
 #include "i18n/i18n.h"
@@ -158,6 +159,45 @@ int RunSignManifest(const std::string& manifest_path, const std::string& key_pat
             << Tr("statement SHA-256: {}", crypto::ToHex(federation::HashStatement(statement)))
             << "\n"
             << Tr("load it on every node with: yrebctl apply {}", out_path) << "\n";
+  return 0;
+}
+
+int RunSignForkResolution(uint32_t origin, uint64_t fork_sequence, const std::string& keep_hash,
+                          uint64_t keep_sequence, uint64_t version, const std::string& key_path,
+                          const std::string& out_path) {
+  absl::StatusOr<crypto::Hash> hash = crypto::HashFromHex(keep_hash);
+  if (!hash.ok()) {
+    return Fail(Tr("--keep-hash: \"{}\" is not 64 hex digits; copy a chain's hash from yrebctl "
+                   "forks",
+                   keep_hash),
+                kExitBadInput);
+  }
+  proto::ForkResolution resolution;
+  resolution.set_origin(origin);
+  resolution.set_fork_sequence(fork_sequence);
+  // Without --keep-sequence the kept chain is named by its hash at the fork.
+  resolution.set_keep_sequence(keep_sequence == 0 ? fork_sequence : keep_sequence);
+  resolution.set_keep_hash(std::string(crypto::AsBytes(*hash)));
+  resolution.set_issued_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+  if (absl::Status status = federation::ValidateForkResolution(resolution); !status.ok()) {
+    return Fail(status, kExitBadInput);
+  }
+  absl::StatusOr<crypto::PrivateKey> key = crypto::ReadPrivateKey(key_path);
+  if (!key.ok()) return Fail(key.status(), kExitBadInput);
+
+  std::string statement = federation::SignForkResolution(*key, version, resolution);
+  if (absl::Status status = WriteNewPublicFile(out_path, statement); !status.ok()) {
+    return Fail(status);
+  }
+  std::cout << Tr("signed fork resolution version {} for origin {}: keep the chain with hash {} "
+                  "at sequence {}; written to {}",
+                  version, origin, keep_hash, resolution.keep_sequence(), out_path)
+            << "\n"
+            << Tr("statement SHA-256: {}", crypto::ToHex(federation::HashStatement(statement)))
+            << "\n"
+            << Tr("load it on any node with: yrebctl apply {}", out_path) << "\n";
   return 0;
 }
 
@@ -543,6 +583,9 @@ std::function<std::optional<int>()> RegisterFederationCommands(CLI::App& app,
     std::vector<std::string> sans;
     std::string csr_out;
     std::string apply_file;
+    uint32_t fork_origin = 0;
+    uint64_t fork_sequence = 0, keep_sequence = 0, fork_version = 1;
+    std::string keep_hash;
     std::string members, out;
     uint32_t lead = 0;
     int base_port = 7301;
@@ -562,6 +605,24 @@ std::function<std::optional<int>()> RegisterFederationCommands(CLI::App& app,
   sign_manifest->add_option("--key", options->root_key, Tr("root private key; default root.key"));
   sign_manifest->add_option("--out", options->statement_out,
                             Tr("statement file to write; default FILE with extension .stmt"));
+  auto* sign_fork = root->add_subcommand(
+      "sign-fork-resolution",
+      Tr("sign a fork resolution naming the chain of a forked origin to keep"));
+  sign_fork->add_option("--origin", options->fork_origin, Tr("node id of the forked origin"))
+      ->required();
+  sign_fork->add_option("--sequence", options->fork_sequence,
+                        Tr("sequence at which the chains disagree, as yrebctl forks shows"))
+      ->required();
+  sign_fork->add_option("--keep-hash", options->keep_hash,
+                        Tr("entry hash (hex) of the chain to keep, as yrebctl forks shows"))
+      ->required();
+  sign_fork->add_option("--keep-sequence", options->keep_sequence,
+                        Tr("sequence of --keep-hash; default --sequence"));
+  sign_fork->add_option("--version", options->fork_version,
+                        Tr("statement version, unique among fork resolutions; default 1"));
+  sign_fork->add_option("--key", options->root_key, Tr("root private key; default root.key"));
+  sign_fork->add_option("--out", options->statement_out, Tr("statement file to write"))
+      ->required();
   auto* sign_cert = root->add_subcommand(
       "sign-cert", Tr("issue a member's TLS certificate from its CSR"));
   sign_cert->add_option("csr", options->csr_file, Tr("the member's CSR (PEM)"))->required();
@@ -585,7 +646,8 @@ std::function<std::optional<int>()> RegisterFederationCommands(CLI::App& app,
   cert_request->add_option("--out", options->csr_out,
                            Tr("CSR file to write; default tls.csr beside the config"));
 
-  auto* apply = app.add_subcommand("apply", Tr("load a root statement (signed manifest) on the node"));
+  auto* apply = app.add_subcommand(
+      "apply", Tr("load a root statement (signed manifest or fork resolution) on the node"));
   apply->add_option("file", options->apply_file, Tr("statement file"))->required();
 
   auto* federation_command = app.add_subcommand("federation", Tr("federation membership"));
@@ -607,6 +669,12 @@ std::function<std::optional<int>()> RegisterFederationCommands(CLI::App& app,
     if (root_keygen->parsed()) return RunRootKeygen(options->root_dir);
     if (sign_manifest->parsed()) {
       return RunSignManifest(options->manifest_file, options->root_key, options->statement_out);
+    }
+    if (sign_fork->parsed()) {
+      return RunSignForkResolution(options->fork_origin, options->fork_sequence,
+                                   options->keep_hash, options->keep_sequence,
+                                   options->fork_version, options->root_key,
+                                   options->statement_out);
     }
     if (sign_cert->parsed()) {
       return RunSignCert(options->csr_file, options->sign_manifest, options->ca_key,

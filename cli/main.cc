@@ -183,6 +183,48 @@ int RunCatalogShow(bool as_json) {
 
 // --- node commands ------------------------------------------------------------
 
+json AlarmJson(const proto::Alarm& alarm) {
+  json chains = json::array();
+  for (const proto::ChainHead& head : alarm.chains()) {
+    chains.push_back({{"sequence", head.sequence()}, {"hash", head.hash()}});
+  }
+  return json{{"kind", alarm.kind()},
+              {"origin", alarm.origin()},
+              {"sequence", alarm.sequence()},
+              {"detail", alarm.detail()},
+              {"chains", chains}};
+}
+
+// Prints the stored fork evidence: for each forked origin, the head of both
+// chains, which the root holder names in a fork resolution.
+int RunForks(AdminClient& client, bool as_json) {
+  proto::StatusReply reply;
+  auto context = client.NewContext(std::chrono::seconds(10));
+  grpc::Status status = client.stub().GetStatus(context.get(), proto::StatusRequest(), &reply);
+  if (!status.ok()) return Fail(client.Describe(status));
+  json forks = json::array();
+  int held = 0;
+  for (const proto::Alarm& alarm : reply.alarms()) {
+    if (alarm.kind() != "fork") continue;
+    ++held;
+    if (as_json) {
+      forks.push_back(AlarmJson(alarm));
+      continue;
+    }
+    std::cout << Tr("origin {} forks at sequence {}", alarm.origin(), alarm.sequence()) << "\n";
+    for (const proto::ChainHead& head : alarm.chains()) {
+      std::cout << "  " << Tr("chain head: sequence {} hash {}", head.sequence(), head.hash())
+                << "\n";
+    }
+  }
+  if (as_json) {
+    std::cout << forks.dump(2) << "\n";
+  } else if (held == 0) {
+    std::cout << Tr("no fork is held on this node") << "\n";
+  }
+  return 0;
+}
+
 int RunStatus(AdminClient& client, bool as_json) {
   proto::StatusReply reply;
   auto context = client.NewContext(std::chrono::seconds(10));
@@ -220,12 +262,7 @@ int RunStatus(AdminClient& client, bool as_json) {
       sent[std::to_string(subscriber)] = count;
     }
     json alarms = json::array();
-    for (const proto::Alarm& alarm : reply.alarms()) {
-      alarms.push_back({{"kind", alarm.kind()},
-                        {"origin", alarm.origin()},
-                        {"sequence", alarm.sequence()},
-                        {"detail", alarm.detail()}});
-    }
+    for (const proto::Alarm& alarm : reply.alarms()) alarms.push_back(AlarmJson(alarm));
     std::cout << json{{"node_id", reply.node_id()},
                       {"province", reply.province_name()},
                       {"key_fingerprint", reply.key_fingerprint()},
@@ -615,6 +652,8 @@ int main(int argc, char** argv) {
   init->add_option("--dir", init_dir, Tr("directory to create"))->required();
 
   auto* status = app.add_subcommand("status", Tr("show the node's state and version vector"));
+  auto* forks = app.add_subcommand(
+      "forks", Tr("show the held forks: both chains' head sequence and hash per origin"));
 
   auto* put = app.add_subcommand("put", Tr("write one observation, or a stream from stdin"));
   yreb::proto::PutRequest put_request;
@@ -688,6 +727,7 @@ int main(int argc, char** argv) {
   if (!client.ok()) return Fail(std::string(client.status().message()), kExitBadInput);
 
   if (status->parsed()) return RunStatus(*client, as_json);
+  if (forks->parsed()) return RunForks(*client, as_json);
   if (put->parsed()) {
     yreb::proto::DataStatus data_status = yreb::proto::DATA_STATUS_UNSPECIFIED;
     if (!put_status.empty()) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "federation/fork_resolution.h"
 #include "i18n/i18n.h"
 
 namespace yreb::federation {
@@ -65,11 +66,34 @@ uint64_t NewestVersion(const std::vector<IndexRecord>& records, uint8_t kind) {
   return newest;
 }
 
+// A statement that verified, with its decoded body.
+struct CheckedStatement {
+  uint8_t kind = 0;
+  uint64_t version = 0;
+  crypto::Hash statement_hash{};
+  std::string body;
+  ManifestVersion manifest;  // kind kManifest only
+};
+
 // Checks everything about `encoded` that does not depend on what is stored.
-absl::StatusOr<ManifestVersion> CheckStatement(std::string_view encoded,
-                                               const crypto::PublicKey& root_key) {
+absl::StatusOr<CheckedStatement> CheckStatement(std::string_view encoded,
+                                                const crypto::PublicKey& root_key) {
   absl::StatusOr<StatementView> view = VerifyStatement(encoded, root_key);
   if (!view.ok()) return view.status();
+  CheckedStatement result;
+  result.kind = view->kind;
+  result.version = view->version;
+  result.statement_hash = HashStatement(encoded);
+  result.body = std::string(view->body);
+
+  if (view->kind == static_cast<uint8_t>(StatementKind::kForkResolution)) {
+    absl::StatusOr<proto::ForkResolution> resolution = ParseForkResolutionBody(view->body);
+    if (!resolution.ok()) {
+      return absl::InvalidArgumentError(Tr("fork resolution version {} is invalid: {}",
+                                           view->version, resolution.status().message()));
+    }
+    return result;
+  }
   if (view->kind != static_cast<uint8_t>(StatementKind::kManifest)) {
     return absl::InvalidArgumentError(
         Tr("statement {} is not known to this version of yreb-sync; upgrade the node",
@@ -80,10 +104,9 @@ absl::StatusOr<ManifestVersion> CheckStatement(std::string_view encoded,
     return absl::InvalidArgumentError(
         Tr("manifest version {} is invalid: {}", view->version, manifest.status().message()));
   }
-  ManifestVersion result;
-  result.version = view->version;
-  result.manifest = std::move(*manifest);
-  result.statement_hash = HashStatement(encoded);
+  result.manifest.version = view->version;
+  result.manifest.manifest = std::move(*manifest);
+  result.manifest.statement_hash = result.statement_hash;
   return result;
 }
 
@@ -109,7 +132,7 @@ absl::StatusOr<std::unique_ptr<Membership>> Membership::Open(storage::Store* sto
            "damaged",
            newest));
   }
-  absl::StatusOr<ManifestVersion> manifest = CheckStatement(**bytes, membership->root_key_);
+  absl::StatusOr<CheckedStatement> manifest = CheckStatement(**bytes, membership->root_key_);
   if (!manifest.ok()) {
     return absl::DataLossError(
         Tr("stored manifest version {} no longer verifies: {}. Was [federation] "
@@ -117,21 +140,23 @@ absl::StatusOr<std::unique_ptr<Membership>> Membership::Open(storage::Store* sto
            newest, manifest.status().message()));
   }
   absl::MutexLock lock(&membership->mu_);
-  membership->newest_manifest_ = std::make_shared<const ManifestVersion>(std::move(*manifest));
+  membership->newest_manifest_ =
+      std::make_shared<const ManifestVersion>(std::move(manifest->manifest));
   return membership;
 }
 
 absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::string_view source) {
-  absl::StatusOr<ManifestVersion> manifest = CheckStatement(encoded, root_key_);
-  if (!manifest.ok()) {
+  absl::StatusOr<CheckedStatement> checked = CheckStatement(encoded, root_key_);
+  if (!checked.ok()) {
     spdlog::warn("statement rejected: source=\"{}\" reason=\"{}\"", source,
-                 manifest.status().message());
-    return manifest.status();
+                 checked.status().message());
+    return checked.status();
   }
   ApplyResult result;
-  result.kind = static_cast<uint8_t>(StatementKind::kManifest);
-  result.version = manifest->version;
-  result.statement_hash = manifest->statement_hash;
+  result.kind = checked->kind;
+  result.version = checked->version;
+  result.statement_hash = checked->statement_hash;
+  const bool is_manifest = result.kind == static_cast<uint8_t>(StatementKind::kManifest);
 
   absl::MutexLock apply_lock(&apply_mu_);
   absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store_);
@@ -139,7 +164,10 @@ absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::str
   uint64_t newest = NewestVersion(*index, result.kind);
   std::string key = StatementKey(result.kind, result.version);
 
-  if (result.version < newest) {
+  // A manifest supersedes every older one, so an older version is never
+  // applied. Fork resolutions each name their own fork and all stay in
+  // force; only their versions must differ.
+  if (is_manifest && result.version < newest) {
     absl::Status status = absl::InvalidArgumentError(
         Tr("manifest version {} is older than the stored manifest version {}; a newer manifest "
            "supersedes every older one, so it is not applied",
@@ -147,17 +175,17 @@ absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::str
     spdlog::warn("statement rejected: source=\"{}\" reason=\"{}\"", source, status.message());
     return status;
   }
-  if (result.version == newest) {
-    absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(key);
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value() && **stored == encoded) {
+  absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(key);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    if (**stored == encoded) {
       result.already_stored = true;
       return result;
     }
     absl::Status status = absl::InvalidArgumentError(
-        Tr("manifest version {} differs from the stored statement of the same version; the root "
-           "signed two different manifests as version {}. Ask the root holder which is valid",
-           result.version, result.version));
+        Tr("{} version {} differs from the stored statement of the same version; the root "
+           "signed two different statements as version {}. Ask the root holder which is valid",
+           KindName(result.kind), result.version, result.version));
     spdlog::error("statement rejected: source=\"{}\" reason=\"{}\"", source, status.message());
     return status;
   }
@@ -169,18 +197,51 @@ absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::str
   batch.PutMeta(kIndexKey, EncodeIndex(*index));
   if (absl::Status status = store_->Write(batch, true); !status.ok()) return status;
 
-  auto stored = std::make_shared<const ManifestVersion>(std::move(*manifest));
+  std::vector<std::function<void(uint8_t, std::string_view)>> statement_listeners;
+  if (!is_manifest) {
+    {
+      absl::MutexLock lock(&mu_);
+      statement_listeners = statement_listeners_;
+    }
+    spdlog::info("statement applied: kind={} version={} statement={} source=\"{}\"",
+                 KindName(result.kind), result.version, crypto::ToHex(result.statement_hash),
+                 source);
+    for (const auto& listener : statement_listeners) listener(result.kind, checked->body);
+    return result;
+  }
+
+  auto newest_manifest = std::make_shared<const ManifestVersion>(std::move(checked->manifest));
   std::vector<std::function<void(std::shared_ptr<const ManifestVersion>)>> listeners;
   {
     absl::MutexLock lock(&mu_);
-    newest_manifest_ = stored;
+    newest_manifest_ = newest_manifest;
     listeners = listeners_;
+    statement_listeners = statement_listeners_;
   }
   spdlog::info("manifest applied: version={} members={} statement={} source=\"{}\"",
-               stored->version, stored->manifest.members_size(),
-               crypto::ToHex(stored->statement_hash), source);
-  for (const auto& listener : listeners) listener(stored);
+               newest_manifest->version, newest_manifest->manifest.members_size(),
+               crypto::ToHex(newest_manifest->statement_hash), source);
+  for (const auto& listener : listeners) listener(newest_manifest);
+  for (const auto& listener : statement_listeners) listener(result.kind, checked->body);
   return result;
+}
+
+absl::StatusOr<std::vector<std::string>> Membership::StatementBodies(uint8_t kind) const {
+  absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store_);
+  if (!index.ok()) return index.status();
+  std::vector<std::string> bodies;
+  for (const IndexRecord& record : *index) {
+    if (record.kind != kind) continue;
+    absl::StatusOr<std::optional<std::string>> bytes =
+        store_->GetMeta(StatementKey(record.kind, record.version));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) continue;
+    // Stored statements verified when applied; decoding again only finds
+    // the body.
+    absl::StatusOr<StatementView> view = DecodeStatement(**bytes);
+    if (view.ok()) bodies.emplace_back(view->body);
+  }
+  return bodies;
 }
 
 absl::StatusOr<std::vector<std::string>> Membership::AllStatements() const {
@@ -204,6 +265,12 @@ absl::StatusOr<std::vector<std::string>> Membership::AllStatements() const {
 std::shared_ptr<const ManifestVersion> Membership::NewestManifest() const {
   absl::MutexLock lock(&mu_);
   return newest_manifest_;
+}
+
+void Membership::AddStatementListener(
+    std::function<void(uint8_t kind, std::string_view body)> listener) {
+  absl::MutexLock lock(&mu_);
+  statement_listeners_.push_back(std::move(listener));
 }
 
 void Membership::AddManifestListener(

@@ -2,10 +2,11 @@
 // node's RocksDB, and the newest manifest.
 //
 // Statements arrive from an administrator (yrebctl apply) or, later, from
-// peers. Apply accepts a statement only when the root key signed it, its body
-// is a valid manifest and its version is not older than the stored newest of
-// its kind, so a replayed old manifest can never bring back a removed member
-// or a revoked key. Thread-safe.
+// peers. Apply accepts a statement only when the root key signed it and its
+// body is valid for its kind. A manifest must also not be older than the
+// stored newest manifest, so a replayed old manifest can never bring back a
+// removed member or a revoked key. Fork resolutions (kind 3) all stay in
+// force, whatever their versions. Thread-safe.
 #ifndef YREB_FEDERATION_MEMBERSHIP_H_
 #define YREB_FEDERATION_MEMBERSHIP_H_
 
@@ -44,8 +45,8 @@ class Membership {
   // `source` names where it came from in logs, e.g. "admin" or "peer 320000".
   // Fails with InvalidArgument, storing nothing, when the statement is
   // malformed, signed by another root key, altered, of an unknown kind, carries
-  // an invalid manifest, is older than the stored newest of its kind, or has the
-  // stored version with different bytes.
+  // an invalid body, is a manifest older than the stored newest manifest, or
+  // has a stored version with different bytes.
   absl::StatusOr<ApplyResult> Apply(std::string_view encoded, std::string_view source);
 
   // Returns every stored statement, oldest first within each kind, as the
@@ -55,6 +56,14 @@ class Membership {
   // Returns the newest manifest, or nullptr when none is stored. The pointee
   // never changes; a newer manifest replaces the pointer.
   std::shared_ptr<const ManifestVersion> NewestManifest() const;
+
+  // Returns the bodies of every stored statement of `kind`, oldest version
+  // first.
+  absl::StatusOr<std::vector<std::string>> StatementBodies(uint8_t kind) const;
+
+  // Calls `listener` after each newly stored statement of any kind, with its
+  // body, on the applying thread. Listeners must not call Apply.
+  void AddStatementListener(std::function<void(uint8_t kind, std::string_view body)> listener);
 
   // Calls `listener` after each newly stored manifest, on the applying thread.
   void AddManifestListener(std::function<void(std::shared_ptr<const ManifestVersion>)> listener);
@@ -72,6 +81,8 @@ class Membership {
   mutable absl::Mutex mu_;
   std::shared_ptr<const ManifestVersion> newest_manifest_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void(std::shared_ptr<const ManifestVersion>)>> listeners_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void(uint8_t, std::string_view)>> statement_listeners_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -25,6 +25,7 @@ uint64_t GetBigEndian(const char* in, int bytes) {
 
 std::string KindName(uint8_t kind) {
   if (kind == static_cast<uint8_t>(StatementKind::kManifest)) return "manifest";
+  if (kind == static_cast<uint8_t>(StatementKind::kForkResolution)) return "fork-resolution";
   return "kind " + std::to_string(kind);
 }
 

@@ -1,10 +1,12 @@
 #include "node/replication.h"
 
 #include <chrono>
+#include <cstring>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
+#include "federation/fork_resolution.h"
 #include "i18n/i18n.h"
 #include "node/node.h"
 #include "proto/sync.grpc.pb.h"
@@ -52,7 +54,37 @@ Replication::Replication(const Options& options, storage::Store* store,
 
 Replication::~Replication() { Stop(); }
 
-absl::Status Replication::Load() { return receiver_->Load(); }
+absl::Status Replication::Load() {
+  if (absl::Status status = receiver_->Load(); !status.ok()) return status;
+  // Resolutions stored while the node was down, or before a crash ended
+  // their application, are applied again; applying one twice changes nothing.
+  absl::StatusOr<std::vector<std::string>> bodies = membership_->StatementBodies(
+      static_cast<uint8_t>(federation::StatementKind::kForkResolution));
+  if (!bodies.ok()) return bodies.status();
+  for (const std::string& body : *bodies) ApplyForkResolution(body);
+  membership_->AddStatementListener([this](uint8_t kind, std::string_view body) {
+    if (kind != static_cast<uint8_t>(federation::StatementKind::kForkResolution)) return;
+    ApplyForkResolution(body);
+    // Streams that skipped the held origin start again from the new tips.
+    for (const auto& session : sessions_) session->Resubscribe();
+  });
+  return absl::OkStatus();
+}
+
+void Replication::ApplyForkResolution(std::string_view body) {
+  absl::StatusOr<proto::ForkResolution> resolution = federation::ParseForkResolutionBody(body);
+  if (!resolution.ok()) return;  // Membership::Apply checked it before storing
+  sync::ForkDecision decision;
+  decision.origin = resolution->origin();
+  decision.fork_sequence = resolution->fork_sequence();
+  decision.keep_sequence = resolution->keep_sequence();
+  std::memcpy(decision.keep_hash.data(), resolution->keep_hash().data(), crypto::kHashSize);
+  absl::StatusOr<std::string> outcome = receiver_->ResolveFork(decision);
+  if (!outcome.ok()) {
+    spdlog::error("applying a fork resolution failed: origin={} error={}", decision.origin,
+                  outcome.status().message());
+  }
+}
 
 std::shared_ptr<grpc::Channel> Replication::Dial(const sync::PeerAddress& peer) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -232,6 +264,12 @@ void Replication::FillStatus(proto::StatusReply* reply) const {
     alarm->set_kind("fork");
     alarm->set_origin(evidence.origin());
     alarm->set_sequence(evidence.sequence());
+    // The heads of both chains: what the root names in a fork resolution.
+    for (const proto::Range* range : {&evidence.first(), &evidence.second()}) {
+      proto::ChainHead* head = alarm->add_chains();
+      head->set_sequence(range->head().sequence());
+      head->set_hash(crypto::ToHex(range->head().hash()));
+    }
     alarm->set_detail(Tr("origin {} has two validly signed chains that disagree at sequence {}; "
                          "it is held until a root fork-resolution statement arrives",
                          evidence.origin(), evidence.sequence()));

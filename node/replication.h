@@ -47,7 +47,8 @@ class Replication {
               federation::TlsMaterial tls, sync::OriginLog* log, sync::CommitNotifier* notifier);
   ~Replication();
 
-  // Loads stored fork evidence. Call before Start.
+  // Loads stored fork evidence, applies stored fork resolutions and starts
+  // listening for new ones. Call before Start.
   absl::Status Load();
   grpc::Service* sync_service() { return service_.get(); }
 
@@ -61,6 +62,8 @@ class Replication {
 
  private:
   void RecoverOwnLog();
+  // Hands the decision of a stored fork-resolution statement to the receiver.
+  void ApplyForkResolution(std::string_view body);
   std::shared_ptr<grpc::Channel> Dial(const sync::PeerAddress& peer);
 
   const Options options_;

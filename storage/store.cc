@@ -130,9 +130,27 @@ void Batch::DeleteMeta(std::string_view key) {
   ops_.push_back({kMeta, std::string(key), "", true});
 }
 
+void Batch::DeleteEntry(uint32_t origin, uint64_t sequence) {
+  ops_.push_back({kEntries, LogKey(origin, sequence), "", true});
+}
+
+void Batch::DeleteHead(uint32_t origin, uint64_t sequence) {
+  ops_.push_back({kHeads, LogKey(origin, sequence), "", true});
+}
+
+void Batch::DeleteTip(uint32_t origin) { ops_.push_back({kTips, OriginKey(origin), "", true}); }
+
+void Batch::DeleteCell(const CellRevision& cell) {
+  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
+  PutBigEndian(&key, cell.revision, 4);
+  PutBigEndian(&key, cell.origin, 4);
+  PutBigEndian(&key, cell.sequence, 8);
+  ops_.push_back({kCells, std::move(key), "", true});
+}
+
 void Batch::RollbackTo(size_t mark) {
   while (ops_.size() > mark) {
-    if (ops_.back().family == kEntries) --entry_count_;
+    if (ops_.back().family == kEntries && !ops_.back().is_delete) --entry_count_;
     ops_.pop_back();
   }
 }

@@ -59,6 +59,12 @@ class Batch {
   void PutCell(const CellRevision& cell);
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
+  // Removals, for a fork resolution that drops the entries of a losing
+  // chain. Removing a key that is not stored changes nothing.
+  void DeleteEntry(uint32_t origin, uint64_t sequence);
+  void DeleteHead(uint32_t origin, uint64_t sequence);
+  void DeleteTip(uint32_t origin);
+  void DeleteCell(const CellRevision& cell);
 
   // Returns a mark for RollbackTo: the changes added so far.
   size_t Mark() const { return ops_.size(); }

@@ -58,6 +58,11 @@ PeerStatus PeerSession::status() const {
   return status_;
 }
 
+void PeerSession::Resubscribe() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (active_context_ != nullptr) active_context_->TryCancel();
+}
+
 bool PeerSession::SleepInterruptibly(std::chrono::milliseconds duration) {
   std::unique_lock<std::mutex> lock(mu_);
   wake_.wait_for(lock, duration, [this] { return stopping_; });

@@ -65,6 +65,10 @@ class PeerSession {
   // Cancels the stream and joins the threads.
   void Stop();
   PeerStatus status() const;
+  // Ends the current stream, so the session subscribes again from the
+  // version vector after its backoff, e.g. after a fork resolution changed
+  // what this node accepts.
+  void Resubscribe();
 
  private:
   void Run();

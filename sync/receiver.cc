@@ -52,6 +52,24 @@ Receiver::Result Rejected(std::string reason, std::string detail) {
   return result;
 }
 
+uint64_t GetBigEndian(std::string_view in, size_t offset, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = value << 8 | static_cast<uint8_t>(in[offset + i]);
+  return value;
+}
+
+// Stored form of a resolution: fork sequence, keep sequence (u64 BE each),
+// keep hash, then the kept chain's hash at the fork when known.
+std::string EncodeResolution(const ForkDecision& decision,
+                             const std::optional<crypto::Hash>& kept_at_fork) {
+  std::string value;
+  PutBigEndian(&value, decision.fork_sequence, 8);
+  PutBigEndian(&value, decision.keep_sequence, 8);
+  value.append(crypto::AsBytes(decision.keep_hash));
+  if (kept_at_fork.has_value()) value.append(crypto::AsBytes(*kept_at_fork));
+  return value;
+}
+
 // A record counts only when its origin owns the province of its region.
 bool OriginOwnsRegion(uint32_t origin, const std::string& region) {
   return region.size() == 6 && region.substr(0, 2) + "0000" == std::to_string(origin);
@@ -167,11 +185,26 @@ Receiver::Receiver(storage::Store* store, const Membership* membership, CommitNo
 
 absl::Status Receiver::Load() {
   std::lock_guard<std::mutex> lock(mu_);
-  return store_->ScanMeta(kForkPrefix, [&](std::string_view, std::string_view value) {
-    proto::ForkEvidence evidence;
-    if (evidence.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      forks_[evidence.origin()] = evidence;
-    }
+  absl::Status status =
+      store_->ScanMeta(kForkPrefix, [&](std::string_view, std::string_view value) {
+        proto::ForkEvidence evidence;
+        if (evidence.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          forks_[evidence.origin()] = evidence;
+        }
+        return true;
+      });
+  if (!status.ok()) return status;
+  return store_->ScanMeta(kForkResolutionPrefix, [&](std::string_view key,
+                                                     std::string_view value) {
+    if (key.size() != kForkResolutionPrefix.size() + 4 || value.size() < 48) return true;
+    Resolution resolution;
+    resolution.decision.origin =
+        static_cast<uint32_t>(GetBigEndian(key, kForkResolutionPrefix.size(), 4));
+    resolution.decision.fork_sequence = GetBigEndian(value, 0, 8);
+    resolution.decision.keep_sequence = GetBigEndian(value, 8, 8);
+    resolution.decision.keep_hash = HashOf(std::string(value.substr(16, 32)));
+    if (value.size() >= 80) resolution.kept_at_fork = HashOf(std::string(value.substr(48, 32)));
+    resolutions_[resolution.decision.origin] = resolution;
     return true;
   });
 }
@@ -195,6 +228,10 @@ bool Receiver::IsForked(uint32_t origin) const {
 
 Receiver::Result Receiver::Apply(const proto::Range& range) {
   std::lock_guard<std::mutex> lock(mu_);
+  return ApplyLocked(range, 0);
+}
+
+Receiver::Result Receiver::ApplyLocked(const proto::Range& range, int depth) {
   uint32_t origin = range.origin();
   if (forks_.contains(origin)) {
     Result result;
@@ -244,7 +281,28 @@ Receiver::Result Receiver::Apply(const proto::Range& range) {
     if (AttributedHash(range, *hashes, shared_end) != ours_at(shared_end)) {
       for (uint64_t sequence = shared_begin; sequence <= shared_end; ++sequence) {
         std::optional<crypto::Hash> theirs = AttributedHash(range, *hashes, sequence);
-        if (theirs.has_value() && theirs != ours_at(sequence)) return RecordFork(range, sequence);
+        if (!theirs.has_value() || theirs == ours_at(sequence)) continue;
+        auto resolved = resolutions_.find(origin);
+        if (resolved == resolutions_.end()) return RecordFork(range, sequence);
+
+        // The root already named the chain to keep: settle the conflict by it.
+        std::optional<bool> theirs_kept = OnKeptChain(resolved->second, &range, *hashes);
+        std::optional<bool> ours_kept = OnKeptChain(resolved->second, nullptr, {});
+        if (ours_kept == true) {
+          return Rejected("fork-resolved",
+                          Tr("range {}/{}-{} is on the chain a root fork resolution dropped",
+                             origin, first, last));
+        }
+        if (theirs_kept != true || depth > 0) return RecordFork(range, sequence);
+        storage::Batch batch;
+        if (absl::Status status = DropFrom(origin, sequence, &batch); !status.ok()) {
+          return Rejected("storage", std::string(status.message()));
+        }
+        if (absl::Status status = store_->Write(batch, true); !status.ok()) {
+          return Rejected("storage", std::string(status.message()));
+        }
+        spdlog::warn("entries of the dropped chain removed: origin={} from={}", origin, sequence);
+        return ApplyLocked(range, depth + 1);
       }
     }
   }
@@ -252,6 +310,17 @@ Receiver::Result Receiver::Apply(const proto::Range& range) {
     Result result;
     result.outcome = Outcome::kAlreadyHeld;
     return result;
+  }
+
+  // After a resolution, entries past the fork are stored only once they are
+  // shown to be on the kept chain.
+  if (auto resolved = resolutions_.find(origin);
+      resolved != resolutions_.end() && last >= resolved->second.decision.fork_sequence &&
+      OnKeptChain(resolved->second, &range, *hashes) != true) {
+    return Rejected("fork-resolved",
+                    Tr("range {}/{}-{} is not shown to be on the chain a root fork resolution "
+                       "kept",
+                       origin, first, last));
   }
 
   if (origin == options_.self && !own_log_recovery_) {
@@ -405,6 +474,19 @@ Receiver::Result Receiver::ApplyForkEvidence(const proto::ForkEvidence& evidence
     result.outcome = Outcome::kAlreadyHeld;
     return result;
   }
+  // Evidence of a fork the root already resolved, relayed by a peer that has
+  // not applied the resolution yet.
+  if (auto resolved = resolutions_.find(origin); resolved != resolutions_.end()) {
+    for (const proto::Range* range : {&evidence.first(), &evidence.second()}) {
+      std::vector<crypto::Hash> hashes;
+      for (const std::string& encoded : range->entries()) hashes.push_back(entry::HashEntry(encoded));
+      if (OnKeptChain(resolved->second, range, hashes) == true) {
+        Result result;
+        result.outcome = Outcome::kAlreadyHeld;
+        return result;
+      }
+    }
+  }
   if (evidence.first().origin() != origin || evidence.second().origin() != origin) {
     return Rejected("fork-evidence", Tr("fork evidence mixes origins"));
   }
@@ -442,6 +524,143 @@ Receiver::Result Receiver::ApplyForkEvidence(const proto::ForkEvidence& evidence
   result.outcome = Outcome::kFork;
   result.reason = "fork";
   return result;
+}
+
+std::optional<crypto::Hash> Receiver::StoredHash(uint32_t origin, uint64_t sequence) const {
+  absl::StatusOr<std::optional<std::string>> stored = store_->GetEntry(origin, sequence);
+  if (!stored.ok() || !stored->has_value()) return std::nullopt;
+  return entry::HashEntry(**stored);
+}
+
+std::optional<bool> Receiver::OnKeptChain(const Resolution& resolution, const proto::Range* range,
+                                          const std::vector<crypto::Hash>& hashes) const {
+  const ForkDecision& decision = resolution.decision;
+  auto hash_at = [&](uint64_t sequence) -> std::optional<crypto::Hash> {
+    if (range != nullptr) {
+      if (sequence + 1 >= range->first_sequence()) {
+        return AttributedHash(*range, hashes, sequence);
+      }
+    }
+    return StoredHash(decision.origin, sequence);
+  };
+  if (std::optional<crypto::Hash> at_keep = hash_at(decision.keep_sequence); at_keep.has_value()) {
+    return *at_keep == decision.keep_hash;
+  }
+  if (resolution.kept_at_fork.has_value()) {
+    if (std::optional<crypto::Hash> at_fork = hash_at(decision.fork_sequence);
+        at_fork.has_value()) {
+      return *at_fork == *resolution.kept_at_fork;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status Receiver::DropFrom(uint32_t origin, uint64_t first, storage::Batch* batch) {
+  absl::StatusOr<std::optional<storage::Tip>> tip = store_->GetTip(origin);
+  if (!tip.ok()) return tip.status();
+  if (!tip->has_value() || (*tip)->sequence < first) return absl::OkStatus();
+  uint64_t last = (*tip)->sequence;
+
+  // The dropped entries stay as evidence, as one range up to the tip's head.
+  absl::StatusOr<proto::Range> dropped = ReadRange(*store_, origin, first, last - first + 1);
+  if (dropped.ok()) batch->PutMeta(OriginMetaKey(kDroppedChainPrefix, origin),
+                                   dropped->SerializeAsString());
+
+  absl::Status status = store_->ScanEntries(origin, first, [&](uint64_t sequence,
+                                                              std::string_view encoded) {
+    batch->DeleteEntry(origin, sequence);
+    batch->DeleteHead(origin, sequence);
+    batch->DeleteMeta(EntryMetaKey(kVoidPrefix, origin, sequence));
+    batch->DeleteMeta(EntryMetaKey(kFuturePrefix, origin, sequence));
+    absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
+    if (view.ok() && view->kind == proto::ENTRY_KIND_RECORD) {
+      proto::Record record;
+      if (record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
+        batch->DeleteCell(storage::CellRevision{record.indicator(), record.region(),
+                                                record.period(), record.revision(), origin,
+                                                sequence});
+      }
+    }
+    return true;
+  });
+  if (!status.ok()) return status;
+
+  if (first == 1) {
+    batch->DeleteTip(origin);
+  } else {
+    std::optional<crypto::Hash> previous = StoredHash(origin, first - 1);
+    if (!previous.has_value()) {
+      return absl::DataLossError(
+          Tr("origin {} is missing entry {} below the fork", origin, first - 1));
+    }
+    batch->PutTip(storage::Tip{origin, first - 1, *previous});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Receiver::ResolveFork(const ForkDecision& decision) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t origin = decision.origin;
+  Resolution resolution{decision, std::nullopt};
+
+  // The evidence tells which side the kept head belongs to, and so the kept
+  // chain's hash at the fork.
+  std::optional<proto::ForkEvidence> evidence;
+  if (auto it = forks_.find(origin); it != forks_.end()) evidence = it->second;
+  uint64_t drop_from = decision.fork_sequence;
+  if (evidence.has_value()) {
+    drop_from = std::min(drop_from, evidence->sequence());
+    for (const proto::Range* range : {&evidence->first(), &evidence->second()}) {
+      std::vector<crypto::Hash> hashes;
+      for (const std::string& encoded : range->entries()) hashes.push_back(entry::HashEntry(encoded));
+      if (AttributedHash(*range, hashes, decision.keep_sequence) == decision.keep_hash) {
+        resolution.kept_at_fork = AttributedHash(*range, hashes, drop_from);
+        resolution.decision.fork_sequence = drop_from;
+      }
+    }
+  }
+
+  storage::Batch batch;
+  std::string outcome;
+  std::optional<bool> ours_kept = OnKeptChain(resolution, nullptr, {});
+  std::optional<crypto::Hash> ours_at_fork = StoredHash(origin, drop_from);
+  if (ours_kept == false && ours_at_fork.has_value()) {
+    if (origin == options_.self) {
+      // NOTE: this node's own log is not rewritten here: the origin-log
+      // writer holds its tip in memory. The operator restores the node from
+      // the kept chain instead.
+      spdlog::critical("root fork resolution drops this node's own chain: origin={} from={}",
+                       origin, drop_from);
+      return absl::FailedPreconditionError(
+          Tr("the root resolution drops this node's own log from sequence {}; restore the node "
+             "from a backup of the kept chain",
+             drop_from));
+    }
+    if (absl::Status status = DropFrom(origin, drop_from, &batch); !status.ok()) return status;
+    outcome = Tr("removed this node's entries of origin {} from sequence {} on; the kept chain "
+                 "is fetched from peers",
+                 origin, drop_from);
+  } else if (ours_kept == true) {
+    outcome = Tr("this node holds the kept chain of origin {}", origin);
+  } else {
+    outcome = Tr("this node holds nothing of origin {} past the fork; it accepts the kept chain",
+                 origin);
+  }
+
+  batch.PutMeta(OriginMetaKey(kForkResolutionPrefix, origin),
+                EncodeResolution(resolution.decision, resolution.kept_at_fork));
+  if (evidence.has_value()) {
+    batch.PutMeta(OriginMetaKey(kResolvedForkPrefix, origin), evidence->SerializeAsString());
+    batch.DeleteMeta(OriginMetaKey(kForkPrefix, origin));
+  }
+  if (absl::Status status = store_->Write(batch, true); !status.ok()) return status;
+  forks_.erase(origin);
+  resolutions_[origin] = resolution;
+  spdlog::warn("fork resolved by the root: origin={} fork_sequence={} keep_sequence={} "
+               "outcome=\"{}\"",
+               origin, resolution.decision.fork_sequence, decision.keep_sequence, outcome);
+  if (notifier_ != nullptr) notifier_->Notify();
+  return outcome;
 }
 
 }  // namespace yreb::sync

@@ -32,6 +32,20 @@ namespace yreb::sync {
 inline constexpr std::string_view kVoidPrefix = "void/";
 inline constexpr std::string_view kFuturePrefix = "future/";
 inline constexpr std::string_view kForkPrefix = "fork/";
+// Fork evidence after a root resolution, the resolution itself, and the
+// entries this node dropped because they were on the losing chain.
+inline constexpr std::string_view kResolvedForkPrefix = "fork-resolved/";
+inline constexpr std::string_view kForkResolutionPrefix = "fork-resolution/";
+inline constexpr std::string_view kDroppedChainPrefix = "fork-dropped/";
+
+// A root decision naming which chain of a forked origin stays. The
+// federation module reads it from a fork-resolution statement.
+struct ForkDecision {
+  uint32_t origin = 0;
+  uint64_t fork_sequence = 0;
+  uint64_t keep_sequence = 0;  // >= fork_sequence
+  crypto::Hash keep_hash{};    // the kept chain's entry hash at keep_sequence
+};
 
 class Receiver {
  public:
@@ -73,6 +87,15 @@ class Receiver {
   // Verifies evidence sent by a peer and adopts it when valid.
   Result ApplyForkEvidence(const proto::ForkEvidence& evidence);
 
+  // Applies a root fork resolution. When this node holds the kept chain (or
+  // nothing beyond the fork), it ends the hold on the origin. When it holds
+  // the other chain, it removes that origin's entries from the fork on, with
+  // their heads, index cells, flags and tip, in one write batch, keeps them
+  // as evidence, and from then on accepts only the kept chain. The decision
+  // is stored, so conflicts that arrive later are settled by it too.
+  // Returns a short description of what changed for the log.
+  absl::StatusOr<std::string> ResolveFork(const ForkDecision& decision);
+
   // Allows ranges of this node's own log, for recovery before first append.
   void SetOwnLogRecovery(bool on);
 
@@ -87,7 +110,23 @@ class Receiver {
  private:
   Result Store(const proto::Range& range, const std::vector<crypto::Hash>& hashes,
                uint64_t skip);
+  // A stored decision and, when this node saw the evidence, the kept
+  // chain's hash at the fork sequence.
+  struct Resolution {
+    ForkDecision decision;
+    std::optional<crypto::Hash> kept_at_fork;
+  };
+
+  Result ApplyLocked(const proto::Range& range, int depth);
   Result RecordFork(const proto::Range& theirs, uint64_t sequence);
+  std::optional<crypto::Hash> StoredHash(uint32_t origin, uint64_t sequence) const;
+  // Returns whether the chain of stored entries below `range` followed by
+  // `range` is the kept one, or nullopt when neither checked hash is known.
+  std::optional<bool> OnKeptChain(const Resolution& resolution, const proto::Range* range,
+                                  const std::vector<crypto::Hash>& hashes) const;
+  // Adds to `batch` the removal of the stored entries of `origin` from
+  // `first` on. REQUIRES: mu_ held.
+  absl::Status DropFrom(uint32_t origin, uint64_t first, storage::Batch* batch);
   absl::Status AddEffects(const proto::Range& range, uint64_t skip, storage::Batch* batch);
 
   storage::Store* const store_;
@@ -98,6 +137,7 @@ class Receiver {
   mutable std::mutex mu_;
   bool own_log_recovery_ = false;                  // guarded by mu_
   std::map<uint32_t, proto::ForkEvidence> forks_;  // guarded by mu_
+  std::map<uint32_t, Resolution> resolutions_;     // guarded by mu_
 };
 
 // Returns the hash `range` attributes to `sequence`: the previous hash its

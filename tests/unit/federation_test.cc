@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "federation/certificates.h"
+#include "federation/fork_resolution.h"
 #include "federation/manifest.h"
 #include "federation/membership.h"
 #include "federation/statement.h"
@@ -129,6 +130,56 @@ TEST_F(FederationTest, SameVersionOtherBytesRejected) {
   EXPECT_NE(result.status().message().find("differs from the stored statement"),
             std::string::npos)
       << result.status();
+}
+
+TEST_F(FederationTest, ForkResolutionStoredAndNotified) {
+  std::unique_ptr<Membership> membership = OpenMembership(root_.public_key());
+  std::vector<std::string> notified;
+  membership->AddStatementListener([&](uint8_t kind, std::string_view body) {
+    if (kind == static_cast<uint8_t>(StatementKind::kForkResolution)) {
+      notified.emplace_back(body);
+    }
+  });
+  proto::ForkResolution resolution;
+  resolution.set_origin(340000);
+  resolution.set_fork_sequence(6);
+  resolution.set_keep_sequence(7);
+  resolution.set_keep_hash(std::string(32, 'k'));
+
+  // Resolutions do not supersede each other: version 1 after version 2 is
+  // accepted, the same bytes again change nothing.
+  ASSERT_TRUE(membership->Apply(SignForkResolution(root_, 2, resolution), "test").ok());
+  resolution.set_origin(420000);
+  ASSERT_TRUE(membership->Apply(SignForkResolution(root_, 1, resolution), "test").ok());
+  absl::StatusOr<ApplyResult> again =
+      membership->Apply(SignForkResolution(root_, 1, resolution), "test");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->already_stored);
+  EXPECT_EQ(notified.size(), 2u);
+
+  absl::StatusOr<std::vector<std::string>> bodies =
+      membership->StatementBodies(static_cast<uint8_t>(StatementKind::kForkResolution));
+  ASSERT_TRUE(bodies.ok()) << bodies.status();
+  EXPECT_EQ(bodies->size(), 2u);
+}
+
+TEST_F(FederationTest, InvalidForkResolutionRejected) {
+  std::unique_ptr<Membership> membership = OpenMembership(root_.public_key());
+  proto::ForkResolution resolution;
+  resolution.set_origin(340000);
+  resolution.set_fork_sequence(6);
+  resolution.set_keep_sequence(5);  // below the fork
+  resolution.set_keep_hash(std::string(32, 'k'));
+  absl::StatusOr<ApplyResult> result =
+      membership->Apply(SignForkResolution(root_, 1, resolution), "test");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("keep_sequence 5 is below fork_sequence 6"),
+            std::string::npos)
+      << result.status();
+
+  resolution.set_keep_sequence(6);
+  resolution.set_keep_hash("short");
+  EXPECT_FALSE(membership->Apply(SignForkResolution(root_, 1, resolution), "test").ok());
 }
 
 TEST_F(FederationTest, StatementsSurviveReopen) {
