@@ -1,13 +1,16 @@
 #include "federation/tls.h"
 
+#include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
+#include "common/log_limiter.h"
 #include "i18n/i18n.h"
 
 namespace yreb::federation {
@@ -74,6 +77,48 @@ class AdmissionVerifier : public ExternalCertificateVerifier {
   std::shared_ptr<const PeerAdmission> admission_;
   CaTrust::Purpose purpose_;
   uint32_t expected_node_id_;
+};
+
+// Runs PeerAdmission again on every call, against the manifest newest at
+// that moment. The handshake check alone would leave a connection opened
+// before a newer manifest removed a member, or changed its TLS key, usable
+// for as long as it stays open.
+class CallAdmission : public grpc::AuthMetadataProcessor {
+ public:
+  explicit CallAdmission(std::shared_ptr<const PeerAdmission> admission)
+      : admission_(std::move(admission)) {}
+
+  // The check reads memory only, so it runs on the call's own thread.
+  bool IsBlocking() const override { return false; }
+
+  grpc::Status Process(const InputMetadata&, grpc::AuthContext* context, OutputMetadata*,
+                       OutputMetadata*) override {
+    std::string chain;
+    for (const grpc::string_ref& pem : context->FindPropertyValues("x509_pem_cert")) {
+      chain.append(pem.data(), pem.size());
+    }
+    absl::StatusOr<PeerIdentity> identity =
+        admission_->Check(chain, CaTrust::Purpose::kClient, 0);
+    if (identity.ok()) return grpc::Status::OK;
+
+    std::string common_name = "-";
+    for (const grpc::string_ref& name : context->FindPropertyValues("x509_common_name")) {
+      common_name.assign(name.data(), name.size());
+    }
+    // A removed member's sessions retry on their open connection, so the
+    // log shows each presented name once per 10 seconds.
+    uint64_t suppressed = 0;
+    if (log_limiter_.Allow(common_name, &suppressed)) {
+      spdlog::warn("peer call rejected: presented_cn=\"{}\" reason=\"{}\" suppressed={}",
+                   common_name, identity.status().message(), suppressed);
+    }
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        std::string(identity.status().message()));
+  }
+
+ private:
+  std::shared_ptr<const PeerAdmission> admission_;
+  LogLimiter log_limiter_{1, std::chrono::seconds(10)};
 };
 
 std::shared_ptr<grpc::experimental::StaticDataCertificateProvider> Provider(
@@ -181,8 +226,17 @@ std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
   // AdmissionVerifier and is logged; PeerAdmission checks the chain itself.
   options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   options.set_certificate_verifier(ExternalCertificateVerifier::Create<AdmissionVerifier>(
-      std::move(admission), CaTrust::Purpose::kClient, 0));
-  return grpc::experimental::TlsServerCredentials(options);
+      admission, CaTrust::Purpose::kClient, 0));
+  // NOTE: gRPC 1.51 offers no public way to set the minimum TLS version of
+  // these credentials: TlsCredentialsOptions has no such setter, and no
+  // public function takes the grpc_tls_version enum of
+  // grpc_security_constants.h. So TLS 1.2 is still negotiated with a client
+  // that offers nothing newer. Two yreb-sync nodes negotiate TLS 1.3, which
+  // tests/e2e/peer_admission_e2e_test.cc checks on a real connection.
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::experimental::TlsServerCredentials(options);
+  credentials->SetAuthMetadataProcessor(std::make_shared<CallAdmission>(std::move(admission)));
+  return credentials;
 }
 
 std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(

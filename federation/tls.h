@@ -4,9 +4,11 @@
 //
 // A peer is admitted when its certificate chains to the federation CA, names
 // a node id as subject CN, that node is a member of the newest manifest, and
-// the certificate's public key is the one that manifest names for it. So a
-// newer manifest that removes a member or changes its TLS key shuts it out at
-// the next handshake, although its certificate is still valid.
+// the certificate's public key is the one that manifest names for it. The
+// server checks this in the handshake and again on every call, so a newer
+// manifest that removes a member or changes its TLS key shuts it out at its
+// next call, even on a connection opened before, although its certificate is
+// still valid.
 #ifndef YREB_FEDERATION_TLS_H_
 #define YREB_FEDERATION_TLS_H_
 
@@ -73,6 +75,9 @@ class PeerAdmission {
 // Returns credentials for the peer port: TLS with this node's certificate,
 // requesting a client certificate and rejecting in the handshake, with a
 // warning log naming the presented identity, every client `admission` rejects.
+// Every call is checked again against the newest manifest and fails with
+// UNAUTHENTICATED when the caller is no longer admitted (logged at most once
+// per 10 s per presented name).
 std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
     const TlsMaterial& material, std::shared_ptr<const PeerAdmission> admission);
 
