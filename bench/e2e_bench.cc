@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -58,7 +59,12 @@ double SecondsSince(Clock::time_point start) {
 }
 
 void Print(const std::string& name, double value, const std::string& unit) {
-  std::printf("%s %.6g %s\n", name.c_str(), value, unit.c_str());
+  // Counts print whole; "%g" would round 1,000,001 to 1e+06.
+  if (value == std::floor(value) && value < 1e15) {
+    std::printf("%s %.0f %s\n", name.c_str(), value, unit.c_str());
+  } else {
+    std::printf("%s %.6g %s\n", name.c_str(), value, unit.c_str());
+  }
   std::fflush(stdout);
 }
 
