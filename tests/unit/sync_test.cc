@@ -387,6 +387,78 @@ TEST_F(ReceiverTest, SecondValidChainIsAFork) {
   EXPECT_TRUE(reloaded.IsForked(320000));
 }
 
+// A second chain of 320000 from an empty store, as a restored backup or a
+// cloned key writes it: three records that disagree from sequence 1.
+proto::Range CloneChain(const crypto::PrivateKey& key) {
+  auto clone_store =
+      *storage::Store::Open(testing::MakeTempDir("clone"), {.create_if_missing = true});
+  auto clone = *sync::OriginLog::Open(clone_store.get(), &key, 320000, {.sync = false});
+  EXPECT_TRUE(clone->Run([](sync::AppendContext& context) {
+                     context.Append(proto::ENTRY_KIND_RECORD, RecordBody("320000", "2023", "9"));
+                     context.Append(proto::ENTRY_KIND_RECORD, RecordBody("320000", "2024", "9"));
+                     context.Append(proto::ENTRY_KIND_RECORD, RecordBody("320000", "2025", "9"));
+                     return absl::OkStatus();
+                   }).ok());
+  return *sync::ReadRange(*clone_store, 320000, 1, 1024);
+}
+
+TEST_F(ReceiverTest, ResolutionKeepingOursEndsHold) {
+  Append({RecordBody("320000", "2023", "1"), RecordBody("320000", "2024", "2")});
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+  proto::Range other = CloneChain(key_);
+  ASSERT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kFork);
+
+  sync::ForkDecision decision;
+  decision.origin = 320000;
+  decision.fork_sequence = 1;
+  decision.keep_sequence = 2;
+  decision.keep_hash = (*store_->GetTip(320000))->hash;
+  ASSERT_TRUE(receiver_->ResolveFork(decision).ok());
+  EXPECT_FALSE(receiver_->IsForked(320000));
+  EXPECT_EQ((*store_->GetTip(320000))->sequence, 2u);
+
+  // The kept chain continues; the dropped one is rejected, not a new fork.
+  Append({RecordBody("320000", "2025", "3")});
+  EXPECT_EQ(receiver_->Apply(Range(3)).outcome, sync::Receiver::Outcome::kStored);
+  sync::Receiver::Result dropped = receiver_->Apply(other);
+  EXPECT_EQ(dropped.outcome, sync::Receiver::Outcome::kRejected);
+  EXPECT_EQ(dropped.reason, "fork-resolved");
+
+  // The decision survives a restart.
+  sync::Receiver reloaded(store_.get(), membership_.get(), nullptr, {.self = 420000});
+  ASSERT_TRUE(reloaded.Load().ok());
+  EXPECT_FALSE(reloaded.IsForked(320000));
+  EXPECT_EQ(reloaded.Apply(other).reason, "fork-resolved");
+}
+
+TEST_F(ReceiverTest, ResolutionDroppingOursTakesKeptChain) {
+  Append({RecordBody("320000", "2023", "1"), RecordBody("320000", "2024", "2")});
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+  proto::Range other = CloneChain(key_);
+  ASSERT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kFork);
+
+  sync::ForkDecision decision;
+  decision.origin = 320000;
+  decision.fork_sequence = 1;
+  decision.keep_sequence = 3;
+  decision.keep_hash = entry::HashEntry(other.entries(2));
+  ASSERT_TRUE(receiver_->ResolveFork(decision).ok());
+  EXPECT_FALSE(receiver_->IsForked(320000));
+  // Every entry of the dropped chain, its tip and its index cells are gone.
+  EXPECT_FALSE(store_->GetTip(320000)->has_value());
+  EXPECT_FALSE(store_->GetEntry(320000, 1)->has_value());
+  EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2023")->empty());
+
+  // Only the kept chain is accepted now.
+  Append({RecordBody("320000", "2025", "3")});
+  EXPECT_EQ(receiver_->Apply(Range(1)).reason, "fork-resolved");
+  EXPECT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kStored);
+  EXPECT_EQ((*store_->GetTip(320000))->hash, decision.keep_hash);
+  std::vector<storage::CellRevision> cells = *store_->GetCellRevisions("gdp", "320000", "2023");
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].sequence, 1u);
+}
+
 TEST_F(ReceiverTest, FutureStampIsFlaggedNotRejected) {
   // Build an entry stamped two days ahead by hand.
   int64_t two_days_ahead =
