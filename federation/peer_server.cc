@@ -1,5 +1,7 @@
 #include "federation/peer_server.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
 #include "i18n/i18n.h"
@@ -44,6 +46,11 @@ void PeerServer::RegisterService(grpc::Service* service) { services_.push_back(s
 
 absl::Status PeerServer::Start() {
   auto admission = std::make_shared<const PeerAdmission>(material_.ca, membership_);
+  // The standard grpc.health.v1.Health service and server reflection, both
+  // behind the same mutual TLS as every other call on this port. Both calls
+  // set process-wide switches, so servers built later get them too.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen, PeerServerCredentials(material_, admission), &port_);
   for (grpc::Service* service : services_) builder.RegisterService(service);
@@ -64,6 +71,10 @@ absl::Status PeerServer::Start() {
 
 void PeerServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (server_ == nullptr) return;
+  // Health checks answer NOT_SERVING while calls in progress finish.
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->Shutdown();
+  }
   server_->Shutdown(deadline);
   server_->Wait();
   server_.reset();

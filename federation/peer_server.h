@@ -1,7 +1,9 @@
 // The peer-facing gRPC server of a node: one listening port with mutual TLS
 // (federation/tls.h) on which every node-to-node service runs.
 //
-// It serves the Peer service (proto/peer.proto) itself. Another service is
+// It serves the Peer service (proto/peer.proto) itself, the standard
+// grpc.health.v1.Health service (SERVING while the server runs) and gRPC
+// server reflection, which lists every service. Another service is
 // added with RegisterService before Start; it then runs behind the same
 // admission check, so a handler only ever sees admitted members. A handler
 // finds the caller's node id with CallerNodeId.
