@@ -314,6 +314,10 @@ Receiver::Result Receiver::ApplyLocked(const proto::Range& range, int depth) {
 
   // After a resolution, entries past the fork are stored only once they are
   // shown to be on the kept chain.
+  // NOTE: a node that never saw the evidence can show this only with a range
+  // that reaches keep_sequence. Ranges end at most max_range_entries (1,024
+  // by default) after their start, so a kept head further past the fork
+  // leaves such a node rejecting the kept chain.
   if (auto resolved = resolutions_.find(origin);
       resolved != resolutions_.end() && last >= resolved->second.decision.fork_sequence &&
       OnKeptChain(resolved->second, &range, *hashes) != true) {
