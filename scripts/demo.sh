@@ -56,13 +56,21 @@ ctl="$root/build/cli/yrebctl"
 node="$root/build/node/yreb-node"
 
 if [ -e "$out" ]; then
-  echo "demo.sh: $out exists; remove it or choose another --out DIR" >&2
-  exit 2
+  # A directory an earlier demo made is replaced; anything else is left alone.
+  if [ -f "$out/.yreb-demo" ]; then
+    stop_nodes
+    rm -rf "$out"
+  else
+    echo "demo.sh: $out exists and was not made by this demo; remove it or choose another" \
+         "--out DIR" >&2
+    exit 2
+  fi
 fi
 
 step "Creating a local federation of ${#members[@]} members (keys, certificates, signed manifest)"
 list=$(IFS=,; echo "${members[*]}")
 "$ctl" federation init --members "$list" --lead 310000 --out "$out"
+touch "$out/.yreb-demo"
 
 trap '[ "$keep" = 1 ] || stop_nodes' EXIT
 step "Starting ${#members[@]} nodes on 127.0.0.1"
@@ -131,7 +139,7 @@ for id in "${members[@]}"; do
   echo
 done
 
-step "Shared quarterly view 2019-Q4: real-estate investment, cumulative to December (亿元), read on node 530000"
+step "Shared quarterly view 2019-Q4: real-estate investment (亿元), read on node 530000; the quarter's value is the cumulative value of its last month, 2019-M12"
 # The quarter's value of a cumulative monthly indicator is its value for the
 # quarter's last month.
 "$ctl" --config "$out/530000/node.toml" query --indicator realestate_invest_cum \
