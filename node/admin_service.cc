@@ -45,6 +45,10 @@ AdminService::AdminService(const Config* config, storage::Store* store, sync::Or
 grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const proto::StatusRequest*,
                                      proto::StatusReply* reply) {
   i18n::ScopedLang lang(CallerLang(context));
+  return ToGrpc(FillStatus(reply));
+}
+
+absl::Status AdminService::FillStatus(proto::StatusReply* reply) const {
   reply->set_node_id(config_->node_id);
   reply->set_province_name(std::string(MemberProvinceName(config_->node_id)));
   reply->set_key_fingerprint(public_key_->Fingerprint());
@@ -52,7 +56,7 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const proto::
   reply->set_append_allowed(!blocked.has_value());
   if (blocked.has_value()) reply->set_append_blocked_reason(*blocked);
   absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
-  if (!tips.ok()) return ToGrpc(tips.status());
+  if (!tips.ok()) return tips.status();
   for (const storage::Tip& tip : *tips) {
     proto::VersionVectorEntry* entry = reply->add_version_vector();
     entry->set_origin(tip.origin);
@@ -62,7 +66,7 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const proto::
   reply->set_database_bytes(store_->ApproximateSize());
   reply->set_version(YREB_VERSION);
   if (status_extension_) status_extension_(reply);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
 grpc::Status AdminService::Put(grpc::ServerContext* context, const proto::PutRequest* request,

@@ -27,6 +27,11 @@ class AdminService final : public proto::Admin::Service {
     status_extension_ = std::move(extension);
   }
 
+  // Fills `reply` with this node's status in the thread's language; the
+  // status page and the metrics read it too. Fails only when the store
+  // cannot be read.
+  absl::Status FillStatus(proto::StatusReply* reply) const;
+
   grpc::Status GetStatus(grpc::ServerContext* context, const proto::StatusRequest* request,
                          proto::StatusReply* reply) override;
   grpc::Status Put(grpc::ServerContext* context, const proto::PutRequest* request,

@@ -173,6 +173,26 @@ void ReadFederation(const toml::table* federation, const toml::table* peer,
   }
 }
 
+// Reads the listen address of an HTTP section ([metrics], [status_page]).
+void ReadHttpListen(const toml::table* table, std::string_view section, const std::string& path,
+                    std::string_view example, bool* enabled, std::string* listen,
+                    std::vector<std::string>* errors) {
+  if (table == nullptr) return;
+  *enabled = true;
+  std::optional<std::string> value =
+      Value<std::string>(table, section, "listen", Tr("a string"), path, errors);
+  if (table->get("listen") == nullptr) {
+    errors->push_back(Tr("{}:{}: missing key {}.listen; set it to host:port, e.g. listen = "
+                         "\"{}\"",
+                         path, table->source().begin.line, section, example));
+  } else if (value.has_value() && !IsListenAddress(*value)) {
+    errors->push_back(Tr("{}: {}.listen \"{}\" is not host:port, e.g. \"{}\"",
+                         Where(path, *table->get("listen")), section, *value, example));
+  } else if (value.has_value()) {
+    *listen = *value;
+  }
+}
+
 }  // namespace
 
 bool IsMemberProvince(uint32_t node_id) { return !MemberProvinceName(node_id).empty(); }
@@ -204,9 +224,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   for (const auto& [key, value] : root) {
     std::string name(key.str());
     if (name != "node" && name != "storage" && name != "log" && name != "federation" &&
-        name != "peer") {
+        name != "peer" && name != "metrics" && name != "status_page") {
       errors.push_back(Tr("{}: unknown section or key {}; the sections are [node], [storage], "
-                          "[log], [federation] and [peer]",
+                          "[log], [federation], [peer], [metrics] and [status_page]",
                           Where(path, value), name));
     }
   }
@@ -223,6 +243,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   const toml::table* peer = Section(
       root, "peer", {"listen", "skip_peers", "max_reconnect_delay", "send_rate_limit"}, path,
       &errors);
+  const toml::table* metrics = Section(root, "metrics", {"listen"}, path, &errors);
+  const toml::table* status_page = Section(root, "status_page", {"listen"}, path, &errors);
 
   Config config;
   config.path = std::filesystem::absolute(path).lexically_normal().string();
@@ -280,6 +302,17 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   }
 
   ReadFederation(federation, peer, base, path, &config, &errors);
+  ReadHttpListen(metrics, "metrics", path, "127.0.0.1:9464", &config.metrics.enabled,
+                 &config.metrics.listen, &errors);
+  ReadHttpListen(status_page, "status_page", path, "127.0.0.1:8080", &config.status_page.enabled,
+                 &config.status_page.listen, &errors);
+  if (config.metrics.enabled && config.status_page.enabled && !config.metrics.listen.empty() &&
+      config.metrics.listen == config.status_page.listen &&
+      !config.metrics.listen.ends_with(":0")) {
+    errors.push_back(Tr("{}: metrics.listen and status_page.listen are both {}; give each its "
+                        "own port",
+                        path, config.metrics.listen));
+  }
 
   if (!errors.empty()) {
     std::string message;

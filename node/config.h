@@ -52,6 +52,20 @@ struct Config {
     // link takes them.
     uint64_t send_rate_limit = 0;
   } peer;
+
+  // [metrics]: the Prometheus scrape endpoint (HTTP, path /metrics).
+  // Absent, the node serves no metrics.
+  struct Metrics {
+    bool enabled = false;
+    std::string listen;  // host:port, e.g. "127.0.0.1:9464"
+  } metrics;
+
+  // [status_page]: the HTTP status page and its JSON (/api/status). Absent,
+  // the node serves no page.
+  struct StatusPage {
+    bool enabled = false;
+    std::string listen;  // host:port, e.g. "127.0.0.1:8080"
+  } status_page;
 };
 
 // Reads and checks `path`. Relative paths in the file are resolved against

@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
       int signal_number = 0;
       sigwait(&signals, &signal_number);
       if (signal_number == SIGHUP) {
-        spdlog::info("SIGHUP received; nothing to reload yet");
+        spdlog::info("SIGHUP received: reloading skip_peers and the newest stored manifest");
+        if (absl::Status status = (*node)->Reload(); !status.ok()) {
+          spdlog::error("reload failed, keeping the running configuration: {}", status.message());
+        }
         continue;
       }
       spdlog::info("signal received: {}", strsignal(signal_number));

@@ -17,8 +17,11 @@
 #include "node/admin_service.h"
 #include "node/backup.h"
 #include "node/federation_setup.h"
+#include "node/metrics.h"
 #include "node/records.h"
 #include "node/replication.h"
+#include "node/status_page.h"
+#include "node/status_view.h"
 #include "node/watchdog.h"
 #include "storage/store.h"
 #include "sync/origin_log.h"
@@ -107,10 +110,61 @@ struct Node::Impl {
   std::unique_ptr<Replication> replication;  // null unless [federation] and [peer]
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<Watchdog> watchdog;  // null unless systemd enabled it
+  std::unique_ptr<MetricsServer> metrics;  // null without [metrics]
+  std::unique_ptr<StatusPage> status_page;  // null without [status_page]
   std::once_flag shutdown_once;
+  // Serializes Reload with Shutdown; `stopped` is guarded by it.
+  std::mutex reload_mu;
+  bool stopped = false;
 
   explicit Impl(crypto::PrivateKey private_key) : key(std::move(private_key)) {}
 };
+
+namespace {
+
+// Returns the status in the thread's language, as the admin API would.
+absl::StatusOr<proto::StatusReply> CurrentStatus(const Node::Impl& impl) {
+  proto::StatusReply reply;
+  if (absl::Status status = impl.admin->FillStatus(&reply); !status.ok()) return status;
+  return reply;
+}
+
+// Starts the [metrics] and [status_page] servers that the config enables.
+absl::Status StartObservability(Node::Impl* impl) {
+  if (impl->config.metrics.enabled) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
+        MetricsServer::Start(impl->config.metrics.listen, [impl] {
+          i18n::ScopedLang lang(i18n::Lang::kEnglish);
+          return CurrentStatus(*impl);
+        });
+    if (!metrics.ok()) return metrics.status();
+    impl->metrics = std::move(*metrics);
+  }
+  if (impl->config.status_page.enabled) {
+    const catalog::Catalog* catalog = &catalog::Catalog::Default();
+    absl::StatusOr<std::unique_ptr<StatusPage>> page = StatusPage::Start(
+        impl->config.status_page.listen,
+        [impl, catalog](std::optional<period::Period> quarter) -> absl::StatusOr<nlohmann::json> {
+          absl::StatusOr<proto::StatusReply> status = CurrentStatus(*impl);
+          if (!status.ok()) return status.status();
+          StatusViewInput input;
+          input.status = &*status;
+          input.records = impl->records.get();
+          input.catalog = catalog;
+          if (impl->federation.membership != nullptr) {
+            input.manifest = impl->federation.membership->NewestManifest();
+          }
+          input.now = std::chrono::system_clock::now();
+          input.quarter = quarter;
+          return BuildStatusView(input);
+        });
+    if (!page.ok()) return page.status();
+    impl->status_page = std::move(*page);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -234,6 +288,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   // A permanent block (a store of another key) is never lifted by peers.
   if (impl->replication != nullptr && !blocked->has_value()) impl->replication->Start();
 
+  if (absl::Status status = StartObservability(impl.get()); !status.ok()) {
+    impl->admin_server->Shutdown();
+    if (impl->federation.peer_server != nullptr) {
+      impl->federation.peer_server->Shutdown(std::chrono::system_clock::now());
+    }
+    if (impl->replication != nullptr) impl->replication->Stop();
+    return status;
+  }
+
   storage::Tip tip = impl->log->durable_tip();
   spdlog::info("node started: origin={} key={} sequence={} admin_socket={}", config.node_id,
                impl->key.public_key().Fingerprint(), tip.sequence, config.admin_socket);
@@ -252,13 +315,40 @@ void Node::Wait() {
   if (impl_->admin_server != nullptr) impl_->admin_server->Wait();
 }
 
+absl::Status Node::Reload() {
+  absl::StatusOr<Config> fresh = LoadConfig(impl_->config.path);
+  if (!fresh.ok()) return fresh.status();
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);
+  if (impl_->stopped) return absl::OkStatus();
+  if (impl_->replication == nullptr) {
+    spdlog::info("reload: no replication to reload (the node runs without [federation] and "
+                 "[peer])");
+    return absl::OkStatus();
+  }
+  std::string skipped;
+  for (uint32_t id : fresh->peer.skip_peers) {
+    skipped += (skipped.empty() ? "" : ",") + std::to_string(id);
+  }
+  spdlog::info("reload: skip_peers=[{}]", skipped);
+  impl_->replication->Reload(fresh->peer.skip_peers);
+  return absl::OkStatus();
+}
+
 void Node::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->reload_mu);
+    impl_->stopped = true;
+  }
   std::call_once(impl_->shutdown_once, [this] {
     sd_notify(0, "STOPPING=1");
     // Pings end here: a stop takes about 5 s plus the log drain, far less than
     // the unit's WatchdogSec.
     impl_->watchdog.reset();
     spdlog::info("node stopping: origin={}", impl_->config.node_id);
+    // The HTTP endpoints read the store and the replication state, so they
+    // stop before either goes away.
+    impl_->status_page.reset();
+    impl_->metrics.reset();
     // Outgoing sessions first, then wake the live streams so they end.
     if (impl_->replication != nullptr) impl_->replication->Stop();
     impl_->notifier.Shutdown();

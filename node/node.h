@@ -53,6 +53,12 @@ class Node {
   // a bounded time, and closes the store.
   void Shutdown();
 
+  // Re-reads the config file's [peer] skip_peers and the newest stored
+  // manifest, then starts the peer sessions that are now wanted and stops
+  // those that are not (SIGHUP). Other changed keys take effect only at the
+  // next start. Fails, changing nothing, when the config file is invalid.
+  absl::Status Reload();
+
   struct Impl;
 
  private:

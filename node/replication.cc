@@ -36,7 +36,8 @@ Replication::Replication(const Options& options, storage::Store* store,
       tls_(std::move(tls)),
       log_(log),
       notifier_(notifier),
-      sync_membership_(membership, options.self) {
+      sync_membership_(membership, options.self),
+      skip_peers_(options.skip_peers) {
   receiver_ = std::make_unique<sync::Receiver>(store_, &sync_membership_, notifier_,
                                                sync::Receiver::Options{.self = options.self});
   sync::SyncService::Options service_options;
@@ -66,6 +67,7 @@ absl::Status Replication::Load() {
     if (kind != static_cast<uint8_t>(federation::StatementKind::kForkResolution)) return;
     ApplyForkResolution(body);
     // Streams that skipped the held origin start again from the new tips.
+    std::lock_guard<std::mutex> lock(sessions_mu_);
     for (const auto& session : sessions_) session->Resubscribe();
   });
   return absl::OkStatus();
@@ -96,32 +98,39 @@ std::shared_ptr<grpc::Channel> Replication::Dial(const sync::PeerAddress& peer) 
   return *channel;
 }
 
-void Replication::Start() {
-  for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
-    if (options_.skip_peers.contains(peer.node_id)) {
-      spdlog::info("peer skipped by configuration: peer={}", peer.node_id);
-      continue;
+std::unique_ptr<sync::PeerSession> Replication::StartSession(const sync::PeerAddress& peer) {
+  sync::PeerSession::Options session_options;
+  session_options.self = options_.self;
+  session_options.peer = peer;
+  session_options.backoff_max = options_.max_reconnect_delay;
+  session_options.on_statement = [this](const std::string& statement, uint32_t from) {
+    absl::StatusOr<federation::ApplyResult> applied =
+        membership_->Apply(statement, fmt::format("peer {}", from));
+    if (applied.ok() && !applied->already_stored) {
+      spdlog::info("root statement received: peer={} kind={} version={}", from, applied->kind,
+                   applied->version);
+    } else if (!applied.ok()) {
+      spdlog::debug("root statement from peer not applied: peer={} reason={}", from,
+                    applied.status().message());
     }
-    sync::PeerSession::Options session_options;
-    session_options.self = options_.self;
-    session_options.peer = peer;
-    session_options.backoff_max = options_.max_reconnect_delay;
-    session_options.on_statement = [this](const std::string& statement, uint32_t from) {
-      absl::StatusOr<federation::ApplyResult> applied =
-          membership_->Apply(statement, fmt::format("peer {}", from));
-      if (applied.ok() && !applied->already_stored) {
-        spdlog::info("root statement received: peer={} kind={} version={}", from, applied->kind,
-                     applied->version);
-      } else if (!applied.ok()) {
-        spdlog::debug("root statement from peer not applied: peer={} reason={}", from,
-                      applied.status().message());
+  };
+  auto session = std::make_unique<sync::PeerSession>(
+      session_options, store_, receiver_.get(),
+      [this](const sync::PeerAddress& address) { return Dial(address); });
+  session->Start();
+  return session;
+}
+
+void Replication::Start() {
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
+      if (skip_peers_.contains(peer.node_id)) {
+        spdlog::info("peer skipped by configuration: peer={}", peer.node_id);
+        continue;
       }
-    };
-    auto session = std::make_unique<sync::PeerSession>(
-        session_options, store_, receiver_.get(),
-        [this](const sync::PeerAddress& address) { return Dial(address); });
-    session->Start();
-    sessions_.push_back(std::move(session));
+      sessions_.push_back(StartSession(peer));
+    }
   }
 
   if (options_.skip_majority_check) {
@@ -141,8 +150,52 @@ void Replication::Start() {
 void Replication::Stop() {
   stopping_ = true;
   if (recovery_thread_.joinable()) recovery_thread_.join();
-  for (auto& session : sessions_) session->Stop();
-  sessions_.clear();
+  std::vector<std::unique_ptr<sync::PeerSession>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions.swap(sessions_);
+  }
+  for (auto& session : sessions) session->Stop();
+}
+
+void Replication::Reload(const std::set<uint32_t>& skip_peers) {
+  if (stopping_) return;
+  std::map<uint32_t, std::string> wanted;  // node id -> address
+  for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
+    if (!skip_peers.contains(peer.node_id)) wanted[peer.node_id] = peer.address;
+  }
+
+  std::vector<std::unique_ptr<sync::PeerSession>> removed;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    skip_peers_ = skip_peers;
+    std::vector<std::unique_ptr<sync::PeerSession>> kept;
+    for (auto& session : sessions_) {
+      sync::PeerStatus status = session->status();
+      auto it = wanted.find(status.node_id);
+      if (it != wanted.end() && it->second == status.address) {
+        wanted.erase(it);
+        kept.push_back(std::move(session));
+      } else {
+        removed.push_back(std::move(session));
+      }
+    }
+    sessions_.swap(kept);
+  }
+
+  // Stopping joins the session threads, which may take a moment; status
+  // calls meanwhile see the new list.
+  for (auto& session : removed) {
+    spdlog::info("peer session stopped by reload: peer={}", session->status().node_id);
+    session->Stop();
+  }
+  for (const auto& [node_id, address] : wanted) {
+    spdlog::info("peer session started by reload: peer={} address={}", node_id, address);
+    std::unique_ptr<sync::PeerSession> session =
+        StartSession(sync::PeerAddress{.node_id = node_id, .address = address});
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.push_back(std::move(session));
+  }
 }
 
 void Replication::RecoverOwnLog() {
@@ -222,15 +275,21 @@ void Replication::FillStatus(proto::StatusReply* reply) const {
   for (uint32_t member : sync_membership_.Members()) reply->add_members(member);
 
   std::map<uint32_t, sync::PeerStatus> statuses;
-  for (const auto& session : sessions_) {
-    sync::PeerStatus status = session->status();
-    statuses[status.node_id] = status;
+  std::set<uint32_t> skip_peers;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    skip_peers = skip_peers_;
+    for (const auto& session : sessions_) {
+      sync::PeerStatus status = session->status();
+      statuses[status.node_id] = status;
+    }
   }
+
   for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
     proto::PeerState* state = reply->add_peers();
     state->set_node_id(peer.node_id);
     state->set_address(peer.address);
-    state->set_linked(!options_.skip_peers.contains(peer.node_id));
+    state->set_linked(!skip_peers.contains(peer.node_id));
     auto it = statuses.find(peer.node_id);
     if (it == statuses.end()) continue;
     const sync::PeerStatus& status = it->second;

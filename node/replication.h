@@ -57,6 +57,12 @@ class Replication {
   void Start();
   void Stop();
 
+  // Applies a new skip list and the newest stored manifest to the running
+  // sessions: stops the session of each peer that is now skipped, no longer
+  // a member or at a new address, and starts one for each linked member
+  // without a session. REQUIRES: Start was called.
+  void Reload(const std::set<uint32_t>& skip_peers);
+
   // Fills the replication part of a status reply.
   void FillStatus(proto::StatusReply* reply) const;
 
@@ -65,6 +71,7 @@ class Replication {
   // Hands the decision of a stored fork-resolution statement to the receiver.
   void ApplyForkResolution(std::string_view body);
   std::shared_ptr<grpc::Channel> Dial(const sync::PeerAddress& peer);
+  std::unique_ptr<sync::PeerSession> StartSession(const sync::PeerAddress& peer);
 
   const Options options_;
   storage::Store* const store_;
@@ -76,7 +83,12 @@ class Replication {
   federation::ManifestMembership sync_membership_;
   std::unique_ptr<sync::Receiver> receiver_;
   std::unique_ptr<sync::SyncService> service_;
-  std::vector<std::unique_ptr<sync::PeerSession>> sessions_;
+
+  // Guards the session list and the skip list, which Reload changes while
+  // status calls read them. Sessions are stopped outside the lock.
+  mutable std::mutex sessions_mu_;
+  std::vector<std::unique_ptr<sync::PeerSession>> sessions_;  // guarded by sessions_mu_
+  std::set<uint32_t> skip_peers_;                             // guarded by sessions_mu_
 
   mutable std::mutex mu_;
   std::string recovery_;  // guarded by mu_; empty when done

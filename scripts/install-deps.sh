@@ -23,6 +23,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # interoperability tests with an independent gRPC implementation
   python3 python3-grpcio python3-protobuf
+  # status page tests: headless Chromium, and CJK fonts for its screenshots
+  chromium chromium-driver fonts-noto-cjk
 )
 
 if [ "$(id -u)" -eq 0 ]; then

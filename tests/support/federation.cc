@@ -73,6 +73,8 @@ void Federation::Stop(uint32_t id) { nodes_.at(id)->Stop(); }
 
 void Federation::Kill(uint32_t id) { nodes_.at(id)->Signal(SIGKILL); }
 
+void Federation::Signal(uint32_t id, int signal) { nodes_.at(id)->Signal(signal); }
+
 bool Federation::Running(uint32_t id) { return nodes_.at(id)->Running(); }
 
 CommandResult Federation::Ctl(uint32_t id, const std::vector<std::string>& args,

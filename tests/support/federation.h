@@ -28,6 +28,8 @@ class Federation {
   bool StartAll();
   void Stop(uint32_t id);
   void Kill(uint32_t id);
+  // Sends `signal` to the node's process, e.g. SIGHUP to reload.
+  void Signal(uint32_t id, int signal);
   bool Running(uint32_t id);
 
   std::string Dir(uint32_t id) const { return root_ + "/" + std::to_string(id); }

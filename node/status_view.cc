@@ -1,0 +1,466 @@
+#include "node/status_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "common/decimal.h"
+#include "i18n/i18n.h"
+#include "node/config.h"
+
+namespace yreb::node {
+namespace {
+
+using i18n::Tr;
+using nlohmann::json;
+using std::chrono::system_clock;
+
+constexpr std::chrono::hours kChinaOffset{8};
+
+bool Chinese() { return i18n::CurrentLang() == i18n::Lang::kChinese; }
+
+std::string RegionName(const catalog::Catalog& catalog, const std::string& code) {
+  const catalog::Region* region = catalog.FindRegion(code);
+  if (region == nullptr) return code;
+  if (!Chinese() && !region->name_en.empty()) return region->name_en;
+  return region->name_zh;
+}
+
+std::string IndicatorName(const catalog::Indicator& indicator) {
+  return Chinese() || indicator.name_en.empty() ? indicator.name_zh : indicator.name_en;
+}
+
+// Formats a Unix-ms instant as ISO 8601 in China Standard Time.
+std::string ChinaTime(system_clock::time_point instant) {
+  auto local = std::chrono::floor<std::chrono::seconds>(instant + kChinaOffset);
+  std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(local);
+  std::chrono::year_month_day date(day);
+  std::chrono::hh_mm_ss time(local - day);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     time.hours().count(), time.minutes().count(), time.seconds().count());
+}
+
+// The UI text of the page, in the thread's language. The page itself holds
+// no words, so every label goes through the message catalog.
+json Labels() {
+  return {
+      {"title", Tr("yreb-sync node status")},
+      // A language's name is written in that language, so this is not
+      // translated: the link switches to the other language.
+      {"switch_language", Chinese() ? "English" : "中文"},
+      {"node", Tr("Node")},
+      {"version", Tr("Version")},
+      {"key", Tr("Signing key")},
+      {"appends", Tr("Appends")},
+      {"appends_allowed", Tr("allowed")},
+      {"appends_blocked", Tr("blocked")},
+      {"database", Tr("Database size")},
+      {"lead", Tr("Lead")},
+      {"epoch", Tr("Epoch")},
+      {"members", Tr("Members and links")},
+      {"member", Tr("Member")},
+      {"link", Tr("Link")},
+      {"self", Tr("this node")},
+      {"connected", Tr("connected")},
+      {"disconnected", Tr("not connected")},
+      {"not_linked", Tr("not dialed (skip_peers)")},
+      {"in_sync", Tr("in sync")},
+      {"lag", Tr("Entries behind")},
+      {"ahead", Tr("Entries the peer lacks")},
+      {"received", Tr("Received")},
+      {"last_contact", Tr("Last contact")},
+      {"never", Tr("never")},
+      {"error", Tr("Last error")},
+      {"quarter", Tr("Quarter")},
+      {"deadline", Tr("Deadline")},
+      {"indicator", Tr("Indicator")},
+      {"complete", Tr("complete")},
+      {"partial", Tr("partial")},
+      {"missing", Tr("missing")},
+      {"legend_jan_feb",
+       Tr("For cumulative monthly indicators, January is normally absent: the January-February "
+          "value is published once, as February (1-2月).")},
+      {"alarms", Tr("Alarms")},
+      {"no_alarms", Tr("No alarms.")},
+      {"charts", Tr("Charts")},
+      {"gdp_chart", Tr("GDP by province and year")},
+      {"belt_chart", Tr("Belt total by quarter")},
+      {"not_sealed",
+       Tr("Computed from the records this node holds; not a sealed shared set. Provinces "
+          "without a value for a quarter are left out of its total.")},
+      {"provinces_counted", Tr("provinces counted")},
+      {"no_data", Tr("No data stored yet.")},
+      {"updated", Tr("Updated")},
+  };
+}
+
+json NodeSection(const proto::StatusReply& status) {
+  return {
+      {"id", status.node_id()},
+      {"name", RegionName(catalog::Catalog::Default(), std::to_string(status.node_id()))},
+      {"version", status.version()},
+      {"key_fingerprint", status.key_fingerprint()},
+      {"append_allowed", status.append_allowed()},
+      {"append_blocked_reason", status.append_blocked_reason()},
+      {"recovery", status.recovery()},
+      {"database_bytes", status.database_bytes()},
+  };
+}
+
+json LeadSection(const StatusViewInput& input) {
+  json lead = {{"epoch", 1}, {"lead", nullptr}, {"manifest_version", 0}};
+  if (input.manifest == nullptr) {
+    lead["note"] = Tr("No manifest is stored, so no lead is known.");
+    return lead;
+  }
+  uint32_t genesis = input.manifest->manifest.genesis_lead();
+  lead["lead"] = genesis;
+  lead["lead_name"] = RegionName(*input.catalog, std::to_string(genesis));
+  lead["manifest_version"] = input.manifest->version;
+  lead["note"] = Tr("Epoch 1 with the genesis lead of manifest version {}; lead handover is not "
+                    "implemented yet.",
+                    input.manifest->version);
+  return lead;
+}
+
+std::vector<std::string> Provinces(const StatusViewInput& input) {
+  std::vector<std::string> provinces;
+  if (input.manifest != nullptr) {
+    for (const proto::Member& member : input.manifest->manifest.members()) {
+      provinces.push_back(std::to_string(member.node_id()));
+    }
+  }
+  if (provinces.empty()) provinces = input.catalog->member_provinces();
+  return provinces;
+}
+
+json MembersSection(const StatusViewInput& input, const std::vector<std::string>& provinces) {
+  const proto::StatusReply& status = *input.status;
+  std::map<uint32_t, const proto::PeerState*> peers;
+  for (const proto::PeerState& peer : status.peers()) peers[peer.node_id()] = &peer;
+
+  json members = json::array();
+  for (const std::string& code : provinces) {
+    uint32_t id = static_cast<uint32_t>(std::stoul(code));
+    json member = {{"id", id}, {"name", RegionName(*input.catalog, code)},
+                   {"self", id == status.node_id()}};
+    auto it = peers.find(id);
+    if (it != peers.end()) {
+      const proto::PeerState& peer = *it->second;
+      uint64_t lag = 0, ahead = 0, rejects = 0;
+      for (const proto::OriginLag& origin : peer.lag()) {
+        if (origin.theirs() > origin.ours()) lag += origin.theirs() - origin.ours();
+        if (origin.ours() > origin.theirs()) ahead += origin.ours() - origin.theirs();
+      }
+      for (const auto& [reason, count] : peer.rejects()) rejects += count;
+      member.update({{"linked", peer.linked()},
+                     {"connected", peer.connected()},
+                     {"in_sync", peer.in_sync()},
+                     {"address", peer.address()},
+                     {"last_contact_ms", peer.last_contact_ms()},
+                     {"lag_entries", lag},
+                     {"ahead_entries", ahead},
+                     {"entries_received", peer.entries_received()},
+                     {"bytes_received", peer.bytes_received()},
+                     {"rejected_ranges", rejects},
+                     {"last_error", peer.last_error()}});
+    }
+    members.push_back(std::move(member));
+  }
+  return members;
+}
+
+json DeadlineSection(const period::Period& quarter, int deadline_days,
+                     system_clock::time_point now) {
+  system_clock::time_point deadline = QuarterDeadline(quarter, deadline_days);
+  int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(deadline - now).count();
+  json out = {{"period", quarter.ToSdmx()},
+              {"deadline", ChinaTime(deadline)},
+              {"seconds_left", seconds}};
+  if (seconds >= 0) {
+    int64_t days = seconds / 86400;
+    out["days_left"] = days;
+    out["deadline_text"] = Tr("{} days {} hours left", days, seconds % 86400 / 3600);
+  } else {
+    int64_t days = (-seconds + 86399) / 86400;
+    out["days_left"] = -days;
+    out["deadline_text"] = Tr("overdue by {} days", days);
+  }
+  return out;
+}
+
+// The periods of `indicator` inside `quarter` that a complete quarter has,
+// and those that may be absent: January of a cumulative monthly indicator,
+// which bureaus publish together with February as 1-2月.
+struct Expected {
+  std::vector<std::string> required;
+  std::vector<std::string> optional;
+};
+
+Expected ExpectedPeriods(const catalog::Indicator& indicator, const period::Period& quarter) {
+  Expected expected;
+  if (indicator.frequency == period::Period::kQuarterly) {
+    expected.required.push_back(quarter.ToSdmx());
+    return expected;
+  }
+  for (int month = quarter.StartMonth(); month < quarter.StartMonth() + 3; ++month) {
+    std::string text = period::Period{quarter.year, period::Period::kMonthly, month}.ToSdmx();
+    if (month == 1 && indicator.measure == proto::MEASURE_KIND_CUMULATIVE) {
+      expected.optional.push_back(text);
+    } else {
+      expected.required.push_back(text);
+    }
+  }
+  return expected;
+}
+
+absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::Period& quarter,
+                                   const std::vector<std::string>& provinces) {
+  json matrix = {{"provinces", json::array()}, {"indicators", json::array()}};
+  for (const std::string& code : provinces) {
+    matrix["provinces"].push_back({{"id", code}, {"name", RegionName(*input.catalog, code)}});
+  }
+  json totals = {{"complete", 0}, {"partial", 0}, {"missing", 0}};
+
+  for (const catalog::Indicator& indicator : input.catalog->indicators()) {
+    if (indicator.frequency == period::Period::kAnnual ||
+        indicator.scope == catalog::Scope::kPrefecture) {
+      continue;
+    }
+    Expected expected = ExpectedPeriods(indicator, quarter);
+    proto::QueryRequest request;
+    request.set_indicator(indicator.code);
+    request.set_period_from(expected.optional.empty() ? expected.required.front()
+                                                      : expected.optional.front());
+    request.set_period_to(expected.required.back());
+    absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
+    if (!reply.ok()) return reply.status();
+
+    // A value counts when it is the cell's latest revision, not withdrawn,
+    // and written by the node that owns the region's province.
+    std::map<std::string, std::set<std::string>> held;  // region -> periods
+    for (const proto::QueriedRevision& revision : reply->revisions()) {
+      const proto::Record& record = revision.record();
+      if (record.withdrawn()) continue;
+      if (catalog::Catalog::ProvinceOf(record.region()) != std::to_string(revision.origin())) {
+        continue;
+      }
+      held[record.region()].insert(record.period());
+    }
+
+    json cells = json::array();
+    for (const std::string& code : provinces) {
+      int have = 0;
+      for (const std::string& period : expected.required) have += held[code].contains(period);
+      int wanted = static_cast<int>(expected.required.size());
+      std::string state = have == wanted ? "complete" : have == 0 ? "missing" : "partial";
+      totals[state] = totals[state].get<int>() + 1;
+      cells.push_back({{"province", code}, {"state", state}, {"have", have}, {"expected", wanted}});
+    }
+    matrix["indicators"].push_back(
+        {{"code", indicator.code},
+         {"name", IndicatorName(indicator)},
+         {"unit", indicator.unit},
+         {"frequency", indicator.frequency == period::Period::kMonthly ? "monthly" : "quarterly"},
+         {"cumulative", indicator.measure == proto::MEASURE_KIND_CUMULATIVE},
+         {"cells", std::move(cells)}});
+  }
+  matrix["totals"] = totals;
+  return matrix;
+}
+
+json AlarmsSection(const proto::StatusReply& status) {
+  json alarms = json::array();
+  for (const proto::Alarm& alarm : status.alarms()) {
+    alarms.push_back({{"kind", alarm.kind()},
+                      {"origin", alarm.origin()},
+                      {"sequence", alarm.sequence()},
+                      {"detail", alarm.detail()}});
+  }
+  if (!status.append_allowed()) {
+    alarms.push_back({{"kind", "appends_blocked"},
+                      {"origin", status.node_id()},
+                      {"sequence", 0},
+                      {"detail", status.append_blocked_reason()}});
+  }
+  return alarms;
+}
+
+// Each province's latest value per year of `gdp`.
+absl::StatusOr<json> GdpChart(const StatusViewInput& input,
+                              const std::vector<std::string>& provinces) {
+  const catalog::Indicator* gdp = input.catalog->FindIndicator("gdp");
+  json chart = {{"indicator", "gdp"}, {"unit", gdp != nullptr ? gdp->unit : ""},
+                {"periods", json::array()}, {"series", json::array()}};
+  if (gdp == nullptr) return chart;
+  proto::QueryRequest request;
+  request.set_indicator("gdp");
+  absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
+  if (!reply.ok()) return reply.status();
+
+  std::set<std::string> wanted(provinces.begin(), provinces.end());
+  std::map<std::string, std::map<std::string, std::string>> values;  // region -> year -> value
+  std::set<std::string> years;
+  for (const proto::QueriedRevision& revision : reply->revisions()) {
+    const proto::Record& record = revision.record();
+    if (record.withdrawn() || !wanted.contains(record.region())) continue;
+    if (record.region() != std::to_string(revision.origin())) continue;
+    values[record.region()][record.period()] = record.value();
+    years.insert(record.period());
+  }
+  for (const std::string& year : years) chart["periods"].push_back(year);
+  for (const std::string& code : provinces) {
+    if (!values.contains(code)) continue;
+    json points = json::array();
+    for (const std::string& year : years) {
+      auto it = values[code].find(year);
+      points.push_back(it == values[code].end() ? json(nullptr) : json(it->second));
+    }
+    chart["series"].push_back(
+        {{"region", code}, {"name", RegionName(*input.catalog, code)}, {"values", points}});
+  }
+  return chart;
+}
+
+// The belt's total of quarterly GDP (gdp_q) per quarter, over the member
+// provinces that have a value.
+absl::StatusOr<json> BeltChart(const StatusViewInput& input,
+                               const std::vector<std::string>& provinces) {
+  const catalog::Indicator* indicator = input.catalog->FindIndicator("gdp_q");
+  json chart = {{"indicator", "gdp_q"},
+                {"name", indicator != nullptr ? IndicatorName(*indicator) : "gdp_q"},
+                {"unit", indicator != nullptr ? indicator->unit : ""},
+                {"sealed", false},
+                {"members", provinces.size()},
+                {"points", json::array()}};
+  if (indicator == nullptr) return chart;
+  proto::QueryRequest request;
+  request.set_indicator("gdp_q");
+  absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
+  if (!reply.ok()) return reply.status();
+
+  std::set<std::string> wanted(provinces.begin(), provinces.end());
+  std::map<period::Period, std::vector<std::string>> by_quarter;
+  for (const proto::QueriedRevision& revision : reply->revisions()) {
+    const proto::Record& record = revision.record();
+    if (record.withdrawn() || !wanted.contains(record.region())) continue;
+    if (record.region() != std::to_string(revision.origin())) continue;
+    absl::StatusOr<period::Period> period = period::ParseSdmx(record.period());
+    if (!period.ok()) continue;
+    by_quarter[*period].push_back(record.value());
+  }
+  for (const auto& [quarter, values] : by_quarter) {
+    absl::StatusOr<std::string> total = SumDecimals(values);
+    if (!total.ok()) return total.status();
+    chart["points"].push_back(
+        {{"period", quarter.ToSdmx()}, {"total", *total}, {"provinces", values.size()}});
+  }
+  return chart;
+}
+
+}  // namespace
+
+system_clock::time_point QuarterDeadline(const period::Period& quarter, int deadline_days) {
+  int month = quarter.StartMonth() + 3;  // the month after the quarter
+  int year = quarter.year;
+  if (month > 12) {
+    month -= 12;
+    ++year;
+  }
+  std::chrono::sys_days day = std::chrono::year_month_day(
+      std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+      std::chrono::day(static_cast<unsigned>(deadline_days)));
+  return day + std::chrono::hours(23) + std::chrono::minutes(59) + std::chrono::seconds(59) -
+         kChinaOffset;
+}
+
+period::Period ReportingQuarter(system_clock::time_point now, int deadline_days) {
+  std::chrono::sys_days local_day = std::chrono::floor<std::chrono::days>(now + kChinaOffset);
+  std::chrono::year_month_day date(local_day);
+  int year = static_cast<int>(date.year());
+  int quarter = (static_cast<int>(static_cast<unsigned>(date.month())) - 1) / 3 + 1;
+  period::Period current{year, period::Period::kQuarterly, quarter};
+  period::Period previous = quarter == 1
+                                ? period::Period{year - 1, period::Period::kQuarterly, 4}
+                                : period::Period{year, period::Period::kQuarterly, quarter - 1};
+  return now <= QuarterDeadline(previous, deadline_days) ? previous : current;
+}
+
+absl::StatusOr<std::string> SumDecimals(const std::vector<std::string>& values) {
+  // Each value is scaled to the largest fraction length and summed as a
+  // 128-bit integer, which holds about 38 digits.
+  constexpr size_t kMaxDigits = 30;
+  size_t scale = 0;
+  for (const std::string& value : values) {
+    if (absl::Status valid = decimal::Validate(value); !valid.ok()) return valid;
+    size_t dot = value.find('.');
+    if (dot != std::string::npos) scale = std::max(scale, value.size() - dot - 1);
+  }
+  __int128 total = 0;
+  for (const std::string& value : values) {
+    bool negative = value.front() == '-';
+    std::string digits;
+    size_t fraction = 0;
+    bool after_dot = false;
+    for (char c : value.substr(negative ? 1 : 0)) {
+      if (c == '.') {
+        after_dot = true;
+        continue;
+      }
+      digits.push_back(c);
+      fraction += after_dot;
+    }
+    digits.append(scale - fraction, '0');
+    if (digits.size() > kMaxDigits) {
+      return absl::OutOfRangeError(Tr("value {} has more than {} digits to add", value,
+                                      kMaxDigits));
+    }
+    __int128 number = 0;
+    for (char c : digits) number = number * 10 + (c - '0');
+    total += negative ? -number : number;
+  }
+
+  bool negative = total < 0;
+  if (negative) total = -total;
+  std::string text;
+  while (total > 0) {
+    text.insert(text.begin(), static_cast<char>('0' + static_cast<int>(total % 10)));
+    total /= 10;
+  }
+  if (text.size() <= scale) text.insert(0, scale + 1 - text.size(), '0');
+  if (scale > 0) text.insert(text.size() - scale, ".");
+  if (negative) text.insert(0, "-");
+  return decimal::Normalize(text);
+}
+
+absl::StatusOr<json> BuildStatusView(const StatusViewInput& input) {
+  const proto::StatusReply& status = *input.status;
+  std::vector<std::string> provinces = Provinces(input);
+  period::Period quarter = input.quarter.value_or(
+      ReportingQuarter(input.now, input.catalog->quarterly_deadline_days()));
+
+  json view;
+  view["lang"] = std::string(i18n::LangCode(i18n::CurrentLang()));
+  view["labels"] = Labels();
+  view["labels"]["completeness"] = Tr("Completeness of {}", quarter.ToSdmx());
+  view["generated"] = ChinaTime(input.now);
+  view["node"] = NodeSection(status);
+  view["lead"] = LeadSection(input);
+  view["members"] = MembersSection(input, provinces);
+  view["quarter"] = DeadlineSection(quarter, input.catalog->quarterly_deadline_days(), input.now);
+  view["alarms"] = AlarmsSection(status);
+
+  absl::StatusOr<json> matrix = MatrixSection(input, quarter, provinces);
+  if (!matrix.ok()) return matrix.status();
+  view["matrix"] = std::move(*matrix);
+  absl::StatusOr<json> gdp = GdpChart(input, provinces);
+  if (!gdp.ok()) return gdp.status();
+  absl::StatusOr<json> belt = BeltChart(input, provinces);
+  if (!belt.ok()) return belt.status();
+  view["charts"] = {{"gdp", std::move(*gdp)}, {"belt", std::move(*belt)}};
+  return view;
+}
+
+}  // namespace yreb::node

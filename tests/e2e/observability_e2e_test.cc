@@ -1,0 +1,380 @@
+// Observability of real yreb-node processes on 127.0.0.1. Prometheus metrics
+// move with imports, replication and blocked appends. The standard gRPC
+// health and reflection services answer behind mutual TLS on the peer port.
+// SIGHUP reloads skip_peers, and headless Chromium renders the status page.
+#include <signal.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "e2e/grpc_std/health.grpc.pb.h"
+#include "e2e/grpc_std/reflection.grpc.pb.h"
+#include "federation/tls.h"
+#include "tests/support/federation.h"
+
+namespace yreb {
+namespace {
+
+using nlohmann::json;
+using testing::CommandResult;
+using testing::Federation;
+
+// Each node serves metrics and the status page on ports the kernel picks;
+// the node logs them.
+const char kHttpSections[] =
+    "[metrics]\nlisten = \"127.0.0.1:0\"\n[status_page]\nlisten = \"127.0.0.1:0\"\n";
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string Testdata(const std::string& path) { return testing::TestdataDir() + "/" + path; }
+
+// Returns the port of the newest "`what` started: ... port=N" line of the
+// node's log, waiting up to 10 s; 0 when none appears.
+int LoggedPort(const Federation& federation, uint32_t id, const std::string& what) {
+  std::regex pattern(what + " started: listen=\\S+ port=(\\d+)");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string log = ReadAll(federation.Dir(id) + "/node.log");
+    int port = 0;
+    for (std::sregex_iterator it(log.begin(), log.end(), pattern), end; it != end; ++it) {
+      port = std::stoi((*it)[1].str());
+    }
+    if (port != 0) return port;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return 0;
+}
+
+std::string HttpGet(int port, const std::string& path, int* status = nullptr) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10, 0);
+  httplib::Result result = client.Get(path.c_str());
+  if (!result) return "";
+  if (status != nullptr) *status = result->status;
+  return result->body;
+}
+
+// Returns the value of the series `series` (name and labels exactly as
+// exposed, e.g. yreb_origin_entries{origin="320000"}), or nullopt.
+std::optional<double> Metric(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+// Polls the metrics of `port` until `series` satisfies `predicate`.
+bool WaitMetric(int port, const std::string& series,
+                const std::function<bool(double)>& predicate,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::optional<double> value = Metric(HttpGet(port, "/metrics"), series);
+    if (value.has_value() && predicate(*value)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// A CSV of `rows` distinct monthly cells of Jiangsu in years before 2000,
+// so they touch no quarter the page tests look at.
+std::string GeneratedRows(int rows) {
+  std::string text =
+      "indicator,region,region_name,period,value,unit,measure,value_kind,status,revision,note\n";
+  for (int i = 0; i < rows; ++i) {
+    text += fmt::format("realestate_invest_cum,320000,,{}-M{:02d},{}.5,亿元,,,,,\n",
+                        1000 + i / 12, i % 12 + 1, i);
+  }
+  return text;
+}
+
+TEST(MetricsE2E, SeriesMoveWithBlockImportAndSync) {
+  // 320000 sends slowly, so 420000 lags behind it for several seconds.
+  Federation federation({320000, 420000}, 320000,
+                        {{320000, std::string("send_rate_limit = 400\n") + kHttpSections},
+                         {420000, kHttpSections}});
+  ASSERT_TRUE(federation.Start(320000));
+  int sender = LoggedPort(federation, 320000, "metrics server");
+  ASSERT_NE(sender, 0);
+
+  // Alone, 320000 cannot reach a majority (2 of 2), so appends are blocked.
+  std::string alone = HttpGet(sender, "/metrics");
+  EXPECT_EQ(Metric(alone, "yreb_appends_blocked"), 1.0) << alone;
+  EXPECT_EQ(Metric(alone, "yreb_members"), 2.0);
+  EXPECT_EQ(Metric(alone, "yreb_peer_connected{peer=\"420000\"}"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_lead_epoch"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_release_verifications{result=\"verified\"}"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_forks"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_void_entries"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_future_entries"), 0.0);
+  double size_before = Metric(alone, "yreb_database_bytes").value_or(-1);
+  EXPECT_GE(size_before, 0);
+
+  ASSERT_TRUE(federation.Start(420000));
+  int receiver = LoggedPort(federation, 420000, "metrics server");
+  ASSERT_NE(receiver, 0);
+  EXPECT_TRUE(WaitMetric(sender, "yreb_appends_blocked", [](double v) { return v == 0; }));
+  EXPECT_TRUE(WaitMetric(sender, "yreb_peer_connected{peer=\"420000\"}",
+                         [](double v) { return v == 1; }));
+
+  std::string file = federation.Dir(320000) + "/rows.csv";
+  std::ofstream(file, std::ios::binary) << GeneratedRows(4000);
+  CommandResult import = federation.Ctl(320000, {"import", file, "--status", "preliminary"});
+  ASSERT_EQ(import.exit_code, 0) << import.out << import.err;
+  const double total = static_cast<double>(federation.Vector(320000)[320000]);
+  ASSERT_GE(total, 4001);
+
+  std::string after = HttpGet(sender, "/metrics");
+  EXPECT_EQ(Metric(after, "yreb_origin_entries{origin=\"320000\"}"), total);
+  EXPECT_GT(Metric(after, "yreb_database_bytes").value_or(0), size_before);
+
+  // At 400 entries per second the receiver needs about 10 s, and each batch
+  // tells it the sender's vector: the lag shows, then drains to 0.
+  EXPECT_TRUE(WaitMetric(receiver, "yreb_peer_lag_entries{peer=\"320000\",origin=\"320000\"}",
+                         [](double v) { return v > 0; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(WaitMetric(receiver, "yreb_origin_entries{origin=\"320000\"}",
+                         [&](double v) { return v == total; }, std::chrono::seconds(40)));
+  EXPECT_TRUE(WaitMetric(receiver, "yreb_peer_lag_entries{peer=\"320000\",origin=\"320000\"}",
+                         [](double v) { return v == 0; }, std::chrono::seconds(10)));
+  std::string synced = HttpGet(receiver, "/metrics");
+  EXPECT_GT(Metric(synced, "yreb_peer_received_bytes_total{peer=\"320000\"}").value_or(0),
+            total * 100)
+      << "each entry is over 100 bytes";
+  EXPECT_GE(Metric(synced, "yreb_peer_received_entries_total{peer=\"320000\"}").value_or(0),
+            total);
+  EXPECT_TRUE(WaitMetric(sender, "yreb_sent_entries_total{subscriber=\"420000\"}",
+                         [&](double v) { return v >= total; }, std::chrono::seconds(5)));
+}
+
+TEST(PeerPortE2E, HealthAndReflectionOverMutualTls) {
+  Federation federation({320000, 420000}, 320000);
+  ASSERT_TRUE(federation.Start(320000));
+
+  // The client is member 420000, with its own certificate.
+  std::string dir = federation.Dir(420000);
+  absl::StatusOr<federation::TlsMaterial> material = federation::LoadTlsMaterial(
+      {.ca_cert = dir + "/ca.crt", .cert = dir + "/tls.crt", .key = dir + "/tls.key"});
+  ASSERT_TRUE(material.ok()) << material.status();
+  auto admission = std::make_shared<const federation::PeerAdmission>(material->ca, nullptr);
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      fmt::format("127.0.0.1:{}", federation.PeerPort(320000)),
+      federation::PeerChannelCredentials(*material, admission, 320000));
+
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext reflection_context;
+  reflection_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = reflection->ServerReflectionInfo(&reflection_context);
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("*");
+  ASSERT_TRUE(stream->Write(list));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse reply;
+  ASSERT_TRUE(stream->Read(&reply));
+  std::set<std::string> services;
+  for (const auto& service : reply.list_services_response().service()) {
+    services.insert(service.name());
+  }
+  EXPECT_TRUE(services.contains("grpc.health.v1.Health"));
+  EXPECT_TRUE(services.contains("yreb.proto.Peer"));
+  EXPECT_TRUE(services.contains("yreb.proto.Sync"));
+  while (stream->Read(&reply)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+
+  // A client without a certificate is rejected in the handshake.
+  grpc::SslCredentialsOptions anonymous;
+  anonymous.pem_root_certs = material->ca_pem;
+  auto stranger = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      fmt::format("127.0.0.1:{}", federation.PeerPort(320000)), grpc::SslCredentials(anonymous)));
+  grpc::ClientContext stranger_context;
+  stranger_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  EXPECT_FALSE(stranger->Check(&stranger_context, request, &response).ok());
+}
+
+// Returns the status entry of peer `peer` in `status`, or null.
+json PeerOf(const json& status, uint32_t peer) {
+  for (const json& entry : status["peers"]) {
+    if (entry["node_id"] == peer) return entry;
+  }
+  return nullptr;
+}
+
+void ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = ReadAll(path);
+  size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " not in " << path;
+  text.replace(at, from.size(), to);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+TEST(ReloadE2E, SighupStopsAndStartsPeerSessions) {
+  Federation federation({320000, 420000}, 320000);
+  ASSERT_TRUE(federation.StartAll());
+  auto linked_and_connected = [](const json& s) {
+    json peer = PeerOf(s, 420000);
+    return !peer.is_null() && peer["linked"].get<bool>() && peer.value("connected", false);
+  };
+  ASSERT_TRUE(federation.WaitStatus(320000, linked_and_connected));
+
+  ReplaceInFile(federation.Config(320000), "[peer]\n", "[peer]\nskip_peers = [420000]\n");
+  federation.Signal(320000, SIGHUP);
+  EXPECT_TRUE(federation.WaitStatus(320000, [](const json& s) {
+    json peer = PeerOf(s, 420000);
+    return !peer.is_null() && !peer["linked"].get<bool>() && !peer.value("connected", false);
+  })) << federation.Status(320000).dump();
+  EXPECT_NE(ReadAll(federation.Dir(320000) + "/node.log")
+                .find("peer session stopped by reload: peer=420000"),
+            std::string::npos);
+
+  // An invalid file changes nothing and the node keeps running.
+  ReplaceInFile(federation.Config(320000), "skip_peers = [420000]\n", "skip_peer = [420000]\n");
+  federation.Signal(320000, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(federation.Running(320000));
+  EXPECT_NE(ReadAll(federation.Dir(320000) + "/node.log").find("reload failed"),
+            std::string::npos);
+
+  // yrebctl reads the same file, so status is read again once it is valid.
+  ReplaceInFile(federation.Config(320000), "skip_peer = [420000]\n", "skip_peers = [420000]\n");
+  EXPECT_FALSE(PeerOf(federation.Status(320000), 420000)["linked"].get<bool>());
+
+  ReplaceInFile(federation.Config(320000), "skip_peers = [420000]\n", "");
+  federation.Signal(320000, SIGHUP);
+  EXPECT_TRUE(federation.WaitStatus(320000, linked_and_connected))
+      << federation.Status(320000).dump();
+}
+
+// Quarterly GDP of Jiangsu for the belt chart.
+std::string QuarterlyGdpRows() {
+  return "indicator,region,region_name,period,value,unit,measure,value_kind,status,revision,note\n"
+         "gdp_q,320000,,2019-Q1,23000.1,亿元,,,,,\n"
+         "gdp_q,320000,,2019-Q2,25000.2,亿元,,,,,\n"
+         "gdp_q,320000,,2019-Q3,24000.3,亿元,,,,,\n"
+         "gdp_q,320000,,2019-Q4,27000.45,亿元,,,,,\n";
+}
+
+// Runs headless Chromium with the flags that keep it off the network and
+// returns its result; `mode` is e.g. "--dump-dom".
+CommandResult Chromium(const std::string& profile, const std::vector<std::string>& mode,
+                       const std::string& url) {
+  std::vector<std::string> args = {"/usr/bin/chromium",
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--disable-background-networking",
+                                   "--disable-component-update",
+                                   "--disable-sync",
+                                   "--no-first-run",
+                                   "--user-data-dir=" + profile,
+                                   "--virtual-time-budget=10000"};
+  args.insert(args.end(), mode.begin(), mode.end());
+  args.push_back(url);
+  return testing::RunCommand(args, "", std::chrono::seconds(60));
+}
+
+TEST(StatusPageE2E, ChromiumRendersMatrixAndCharts) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
+      << "install chromium (scripts/install-deps.sh)";
+  Federation federation({320000, 420000}, 320000, {{420000, kHttpSections}});
+  ASSERT_TRUE(federation.StartAll());
+  std::string quarterly = federation.Dir(320000) + "/gdp_q.csv";
+  std::ofstream(quarterly, std::ios::binary) << QuarterlyGdpRows();
+  for (const std::string& file :
+       {Testdata("nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据.csv"),
+        Testdata("nbs-fsyd-realestate-yreb-2017-2019-wyq/csvFile/江苏.csv"), quarterly}) {
+    CommandResult import = federation.Ctl(320000, {"import", file, "--status", "final"});
+    ASSERT_EQ(import.exit_code, 0) << file << ": " << import.out << import.err;
+  }
+  ASSERT_TRUE(federation.WaitConverged(std::chrono::seconds(40)));
+
+  // The page of 420000, which imported nothing, shows what it replicated.
+  int port = LoggedPort(federation, 420000, "status page");
+  ASSERT_NE(port, 0);
+  json view = json::parse(HttpGet(port, "/api/status?quarter=2019-Q4"), nullptr, false);
+  ASSERT_TRUE(view.is_object());
+  EXPECT_EQ(view["lang"], "zh");
+  EXPECT_EQ(view["quarter"]["period"], "2019-Q4");
+  EXPECT_EQ(view["quarter"]["deadline"], "2020-01-20T23:59:59+08:00");
+  EXPECT_EQ(view["lead"]["lead"], 320000);
+  EXPECT_EQ(view["lead"]["epoch"], 1);
+  std::map<std::string, std::map<std::string, std::string>> states;  // indicator -> province
+  for (const json& indicator : view["matrix"]["indicators"]) {
+    for (const json& cell : indicator["cells"]) {
+      states[indicator["code"]][cell["province"]] = cell["state"];
+    }
+  }
+  EXPECT_EQ(states["realestate_invest_cum"]["320000"], "complete");
+  EXPECT_EQ(states["realestate_invest_cum"]["420000"], "missing");
+  EXPECT_EQ(states["gdp_q"]["320000"], "complete");
+  EXPECT_EQ(states["gdp_q_cum"]["320000"], "missing");
+  const json& belt = view["charts"]["belt"];
+  ASSERT_EQ(belt["points"].size(), 4u);
+  EXPECT_EQ(belt["points"][3]["period"], "2019-Q4");
+  EXPECT_EQ(belt["points"][3]["total"], "27000.45");
+  EXPECT_EQ(belt["sealed"], false);
+
+  int code = 0;
+  HttpGet(port, "/api/status?quarter=2019Q4", &code);
+  EXPECT_EQ(code, 400);
+  json english = json::parse(HttpGet(port, "/api/status?lang=en"), nullptr, false);
+  EXPECT_EQ(english["labels"]["title"], "yreb-sync node status");
+
+  std::string profile = testing::MakeTempDir("chromium-profile");
+  std::string url = fmt::format("http://127.0.0.1:{}/?quarter=2019-Q4", port);
+  CommandResult dom = Chromium(profile, {"--dump-dom"}, url);
+  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  EXPECT_NE(dom.out.find("data-state=\"ready\""), std::string::npos) << dom.out;
+  EXPECT_NE(dom.out.find("data-province=\"320000\" data-indicator=\"realestate_invest_cum\" "
+                         "data-state=\"complete\""),
+            std::string::npos);
+  EXPECT_NE(dom.out.find("data-province=\"420000\" data-indicator=\"realestate_invest_cum\" "
+                         "data-state=\"missing\""),
+            std::string::npos);
+  EXPECT_NE(dom.out.find("class=\"cell complete\""), std::string::npos);
+  // Jiangsu's 2023 GDP is a point of the GDP chart, with its exact text.
+  EXPECT_NE(dom.out.find("data-period=\"2023\" data-value=\"130924.3\""), std::string::npos);
+  EXPECT_NE(dom.out.find("江苏省 2023: 130924.3 亿元"), std::string::npos);
+  EXPECT_NE(dom.out.find("id=\"not-sealed\""), std::string::npos);
+  EXPECT_NE(dom.out.find("长江经济带"), std::string::npos) << "the page is in Chinese";
+
+  // Screenshots for a person to look at, when asked for.
+  if (const char* out = std::getenv("YREB_SCREENSHOT_DIR"); out != nullptr) {
+    for (const auto& [name, page] : {std::pair{"status-zh.png", url},
+                                     std::pair{"status-en.png", url + "&lang=en"}}) {
+      CommandResult shot = Chromium(
+          testing::MakeTempDir("chromium-profile"),
+          {"--window-size=1400,2600", fmt::format("--screenshot={}/{}", out, name)}, page);
+      EXPECT_EQ(shot.exit_code, 0) << shot.err;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace yreb
