@@ -30,8 +30,8 @@ std::unique_ptr<grpc::ClientContext> AdminClient::NewContext(std::chrono::second
 
 std::string AdminClient::Describe(const grpc::Status& status) const {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    return Tr("cannot reach the node at {}: {}. Is yreb-node running with this config, and may "
-              "you open the socket (operator group)?",
+    return Tr("cannot reach the node at {}. Check that yreb-node runs with this config and that "
+              "your user may open the socket (member of the operator group). Detail: {}",
               socket_path_, status.error_message());
   }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {

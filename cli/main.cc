@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -382,19 +383,16 @@ int RunPut(AdminClient& client, const proto::PutRequest& request, bool as_json) 
 int RunPutStdin(AdminClient& client, proto::DataStatus data_status) {
   auto context = client.NewContext(std::chrono::seconds(24 * 3600));
   auto stream = client.stub().PutStream(context.get());
-  std::vector<int> line_numbers;
-  std::mutex mu;
-  int failures = 0;
+  std::atomic<int> failures = 0;
+  std::mutex output_mu;  // the reader thread and this one both print
 
   std::thread reader([&] {
     proto::PutReply reply;
-    size_t index = 0;
     while (stream->Read(&reply)) {
-      int line;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        line = line_numbers[index++];
-      }
+      // Rejected lines are answered before earlier lines are durable, so
+      // the tag, not the arrival order, names the line.
+      int line = static_cast<int>(reply.tag());
+      std::lock_guard<std::mutex> lock(output_mu);
       if (!reply.error().empty()) {
         std::cout << "error " << line << " " << reply.error() << "\n";
         ++failures;
@@ -417,6 +415,7 @@ int RunPutStdin(AdminClient& client, proto::DataStatus data_status) {
     std::stringstream split(text);
     for (std::string field; std::getline(split, field, ',');) fields.push_back(field);
     if (fields.size() != 4) {
+      std::lock_guard<std::mutex> lock(output_mu);
       std::cout << "error " << line << " "
                 << Tr("expected 4 fields indicator,region,period,value, got {}", fields.size())
                 << "\n";
@@ -429,10 +428,7 @@ int RunPutStdin(AdminClient& client, proto::DataStatus data_status) {
     request.set_period(fields[2]);
     request.set_value(fields[3]);
     request.set_status(data_status);
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      line_numbers.push_back(line);
-    }
+    request.set_tag(line);
     if (!stream->Write(request)) {
       sent_all = false;
       break;
@@ -521,7 +517,7 @@ int RunVerify(AdminClient& client, bool as_json) {
                      .dump()
               << "\n";
   } else if (last.ok()) {
-    std::cout << Tr("verified: {} entries and {} signed heads, chain intact",
+    std::cout << Tr("verified: chain intact; entries checked: {}, signed heads checked: {}",
                     last.entries_checked(), last.heads_checked())
               << "\n";
   } else {
@@ -580,7 +576,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   }
   if (!reply.errors().empty()) {
     if (!as_json) {
-      std::cerr << Tr("{}: rejected, nothing was stored; {} problems:", request.file_name(),
+      std::cerr << Tr("{}: rejected, nothing was stored. Problems found: {}", request.file_name(),
                       reply.errors_size())
                 << "\n";
       for (const std::string& error : reply.errors()) std::cerr << "  " << error << "\n";
@@ -631,6 +627,8 @@ int main(int argc, char** argv) {
                   "statistics federation"),
                "yrebctl");
   app.require_subcommand(1);
+  // Global options such as --json and --config may also follow the command.
+  app.fallthrough();
   app.set_version_flag("--version", YREB_VERSION);
   yreb::i18n::LocalizeHelp(&app);
   std::string config_path = DefaultConfigPath();

@@ -87,8 +87,10 @@ grpc::Status AdminService::PutStream(
   i18n::Lang lang = CallerLang(context);
   i18n::ScopedLang scoped(lang);
 
-  // Acknowledgements complete in submission order because the origin log runs
-  // jobs first in, first out; a writer thread sends them as they arrive.
+  // Writes complete in submission order because the origin log runs jobs
+  // first in, first out, but a rejected request is answered at once, so each
+  // reply carries its request's tag. A writer thread sends replies as they
+  // arrive.
   std::mutex mu;
   std::condition_variable changed;
   std::deque<proto::PutReply> ready;  // guarded by mu
@@ -123,7 +125,8 @@ grpc::Status AdminService::PutStream(
       std::lock_guard<std::mutex> lock(mu);
       ++in_flight;
     }
-    records_->PutAsync(request, [&, lang](absl::StatusOr<proto::PutReply> result) {
+    records_->PutAsync(request, [&, lang, tag = request.tag()](
+                                    absl::StatusOr<proto::PutReply> result) {
       i18n::ScopedLang callback_lang(lang);
       proto::PutReply reply;
       if (result.ok()) {
@@ -131,6 +134,7 @@ grpc::Status AdminService::PutStream(
       } else {
         reply.set_error(std::string(result.status().message()));
       }
+      reply.set_tag(tag);
       std::lock_guard<std::mutex> lock(mu);
       ready.push_back(std::move(reply));
       --in_flight;

@@ -26,8 +26,10 @@ std::string CellKey(std::string_view indicator, std::string_view region,
   return key;
 }
 
-std::string EncodeLatest(uint32_t revision, bool withdrawn, std::string_view value) {
-  return fmt::format("{}|{}|{}", revision, withdrawn ? 1 : 0, value);
+// Scratch form of a cell's latest revision: revision|withdrawn|status|value.
+std::string EncodeLatest(uint32_t revision, bool withdrawn, proto::DataStatus status,
+                         std::string_view value) {
+  return fmt::format("{}|{}|{}|{}", revision, withdrawn ? 1 : 0, static_cast<int>(status), value);
 }
 
 bool HasControlBytes(std::string_view text) {
@@ -89,8 +91,7 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
 
   absl::StatusOr<period::Period> period = period::ParseSdmx(request.period());
   if (!period.ok()) {
-    return absl::InvalidArgumentError(Tr("invalid period {}: {}", request.period(),
-                                         period.status().message()));
+    return absl::InvalidArgumentError(std::string(period.status().message()));
   }
   if (period->frequency != indicator->frequency) {
     return absl::InvalidArgumentError(
@@ -109,8 +110,7 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
       return absl::InvalidArgumentError(Tr("a withdrawal carries no value; drop the value"));
     }
   } else if (absl::Status valid = decimal::Validate(request.value()); !valid.ok()) {
-    return absl::InvalidArgumentError(
-        Tr("invalid value \"{}\": {}", request.value(), valid.message()));
+    return absl::InvalidArgumentError(std::string(valid.message()));
   }
   if (!request.unit().empty() && request.unit() != indicator->unit) {
     return absl::InvalidArgumentError(
@@ -129,8 +129,11 @@ absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
     const std::string& text = it->second;
     size_t first = text.find('|');
     size_t second = text.find('|', first + 1);
+    size_t third = text.find('|', second + 1);
     return Latest{static_cast<uint32_t>(std::stoul(text.substr(0, first))),
-                  text.substr(second + 1), text[first + 1] == '1'};
+                  text.substr(third + 1), text[first + 1] == '1',
+                  static_cast<proto::DataStatus>(
+                      std::stoi(text.substr(second + 1, third - second - 1)))};
   }
 
   absl::StatusOr<std::vector<storage::CellRevision>> revisions =
@@ -144,7 +147,12 @@ absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
                                   revisions->back().origin, revisions->back().sequence));
   }
   const proto::Record& record = (*latest)->record();
-  return Latest{record.revision(), record.value(), record.withdrawn()};
+  return Latest{record.revision(), record.value(), record.withdrawn(), record.status()};
+}
+
+bool Records::Latest::Unchanged(std::string_view new_value, proto::DataStatus new_status) const {
+  if (withdrawn || !decimal::Equal(value, new_value)) return false;
+  return new_status == proto::DATA_STATUS_UNSPECIFIED || new_status == status;
 }
 
 void Records::PutAsync(const proto::PutRequest& request,
@@ -180,8 +188,7 @@ void Records::PutAsync(const proto::PutRequest& request,
             Tr("{} {} {} has no value to withdraw", record.indicator(), record.region(),
                record.period()));
       }
-    } else if (latest->has_value() && !(*latest)->withdrawn &&
-               decimal::Equal((*latest)->value, record.value())) {
+    } else if (latest->has_value() && (*latest)->Unchanged(record.value(), record.status())) {
       reply->set_outcome(proto::PutReply::OUTCOME_UNCHANGED);
       reply->set_revision((*latest)->revision);
       return absl::OkStatus();
@@ -194,7 +201,7 @@ void Records::PutAsync(const proto::PutRequest& request,
                                                   record.period(), revision, log_->origin(),
                                                   sequence});
     context.scratch()[CellKey(record.indicator(), record.region(), record.period())] =
-        EncodeLatest(revision, record.withdrawn(), record.value());
+        EncodeLatest(revision, record.withdrawn(), record.status(), record.value());
     reply->set_outcome(revision == 1 ? proto::PutReply::OUTCOME_NEW
                                      : proto::PutReply::OUTCOME_REVISED);
     reply->set_sequence(sequence);
@@ -239,11 +246,25 @@ absl::StatusOr<std::optional<proto::QueriedRevision>> Records::LoadRevision(
   return revision;
 }
 
-absl::StatusOr<proto::QueryReply> Records::Query(const proto::QueryRequest& request) const {
-  if (catalog_->FindIndicator(request.indicator()) == nullptr) {
+absl::StatusOr<proto::QueryReply> Records::Query(const proto::QueryRequest& original) const {
+  proto::QueryRequest request = original;
+  // Operators may name an indicator by its NBS name, as portal files do.
+  const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
+  if (indicator == nullptr) indicator = catalog_->FindIndicatorByName(request.indicator());
+  if (indicator == nullptr) {
     return absl::InvalidArgumentError(
         Tr("indicator {} is not in catalog version {}; see yrebctl catalog show for the codes",
            request.indicator(), catalog_->version()));
+  }
+  request.set_indicator(indicator->code);
+  if (!request.region().empty()) {
+    const catalog::Region* region = catalog_->FindRegion(request.region());
+    if (region == nullptr) region = catalog_->FindRegionByName(request.region());
+    if (region == nullptr) {
+      return absl::InvalidArgumentError(
+          Tr("region {} is not a known GB/T 2260 code", request.region()));
+    }
+    request.set_region(region->code);
   }
   std::optional<period::Period> from, to;
   for (auto [text, bound] : {std::pair{&request.period_from(), &from},
@@ -251,10 +272,14 @@ absl::StatusOr<proto::QueryReply> Records::Query(const proto::QueryRequest& requ
     if (text->empty()) continue;
     absl::StatusOr<period::Period> parsed = period::ParseSdmx(*text);
     if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          Tr("invalid period {}: {}", *text, parsed.status().message()));
+      return absl::InvalidArgumentError(std::string(parsed.status().message()));
     }
     *bound = *parsed;
+  }
+  if (from.has_value() && to.has_value() && *to < *from) {
+    return absl::InvalidArgumentError(
+        Tr("--from {} is later than --to {}; swap them", request.period_from(),
+           request.period_to()));
   }
 
   // Collect the revisions of each matching cell; the index lists them lowest
@@ -271,7 +296,6 @@ absl::StatusOr<proto::QueryReply> Records::Query(const proto::QueryRequest& requ
       });
   if (!status.ok()) return status;
 
-  std::vector<std::pair<period::Period, std::vector<storage::CellRevision>*>> ordered;
   proto::QueryReply reply;
   for (auto& [key, revisions] : cells) {
     std::vector<storage::CellRevision> chosen =

@@ -56,6 +56,11 @@ class Records {
     uint32_t revision = 0;
     std::string value;
     bool withdrawn = false;
+    proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
+
+    // Returns true when writing `value` with `status` would change nothing:
+    // the numbers are equal and the status is the same or not given.
+    bool Unchanged(std::string_view new_value, proto::DataStatus new_status) const;
   };
   // Returns the latest revision of a cell as seen inside a commit group.
   absl::StatusOr<std::optional<Latest>> LatestInGroup(sync::AppendContext& context,

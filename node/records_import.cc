@@ -65,6 +65,18 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       break;
     }
   }
+  if (reply.errors().empty() && parsed->observations.empty()) {
+    const catalog::Region* province = catalog_->FindRegion(province_);
+    std::string name = province != nullptr ? province->name_zh : province_;
+    if (parsed->skipped_rows_other_regions > 0) {
+      reply.add_errors(Tr("{}: the file holds no rows of {} ({}); its {} rows belong to other "
+                          "regions. Import it on the node of their province",
+                          options.file_name, name, province_,
+                          parsed->skipped_rows_other_regions));
+    } else {
+      reply.add_errors(Tr("{}: the file holds no values to import", options.file_name));
+    }
+  }
   if (!reply.errors().empty()) return reply;
 
   std::vector<proto::Record> records;
@@ -100,8 +112,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       absl::StatusOr<std::optional<Latest>> latest =
           LatestInGroup(context, record.indicator(), record.region(), record.period());
       if (!latest.ok()) return latest.status();
-      if (latest->has_value() && !(*latest)->withdrawn &&
-          decimal::Equal((*latest)->value, record.value())) {
+      if (latest->has_value() && (*latest)->Unchanged(record.value(), record.status())) {
         reply.set_unchanged_records(reply.unchanged_records() + 1);
         continue;
       }
@@ -120,7 +131,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       cells.push_back(storage::CellRevision{record.indicator(), record.region(), record.period(),
                                             revision, log_->origin(), sequence});
       context.scratch()[CellKey(record.indicator(), record.region(), record.period())] =
-          fmt::format("{}|0|{}", revision, record.value());
+          fmt::format("{}|0|{}|{}", revision, static_cast<int>(record.status()), record.value());
       if (++in_chunk >= chunk) {
         if (absl::Status status = context.Flush(); !status.ok()) return status;
         in_chunk = 0;

@@ -230,6 +230,15 @@ TEST(ImportE2eTest, BadFilesAreRejectedAndStoreNothing) {
   EXPECT_NE(missing.err.find("no-such-file.csv"), std::string::npos);
 }
 
+TEST(ImportE2eTest, FileOfAnotherProvinceIsRejected) {
+  Node node(320000);
+  CommandResult result = node.Ctl({"import", Testdata(kHubeiRealEstate), "--status", "final"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("the file holds no rows of 江苏省 (320000)"), std::string::npos)
+      << result.err;
+  EXPECT_TRUE(node.Vector().empty());
+}
+
 TEST(ImportE2eTest, DryRunStoresNothing) {
   Node node(320000);
   json report = node.Json({"import", Testdata(kGdp), "--status", "final", "--dry-run"});

@@ -145,11 +145,11 @@ TEST(NodeE2eTest, BadPutsAreRejectedWithTheirReason) {
       {{"--indicator", "gdp", "--region", "999999", "--period", "2023", "--value", "1"},
        "region 999999 is not a known GB/T 2260 code"},
       {{"--indicator", "gdp", "--region", "320000", "--period", "2023Q3", "--value", "1"},
-       "invalid period 2023Q3"},
+       "invalid period \"2023Q3\""},
       {{"--indicator", "gdp", "--region", "320000", "--period", "2023-Q3", "--value", "1"},
        "indicator gdp is annual, but period 2023-Q3 is not"},
       {{"--indicator", "gdp", "--region", "320000", "--period", "2023", "--value", "1e5"},
-       "invalid value \"1e5\""},
+       "invalid number \"1e5\""},
       {{"--indicator", "gdp", "--region", "320000", "--period", "2023", "--value", "12",
         "--unit-is-not-an-option"},
        "--unit-is-not-an-option"},
@@ -310,6 +310,77 @@ TEST(NodeE2eTest, KeygenRefusesToOverwrite) {
       kEnglish);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("already exists; a key is never overwritten"), std::string::npos);
+}
+
+TEST(NodeE2eTest, PutStreamNamesTheRightLines) {
+  std::string config = InitNode(320000);
+  NodeProcess node;
+  ASSERT_TRUE(node.Start(config));
+  ASSERT_TRUE(node.WaitReady());
+  // A rejected line is answered before the earlier line is durable; each
+  // reply must still name its own line.
+  CommandResult stream = Ctl(config, {"put", "--stdin", "--status", "preliminary"},
+                             "gdp,320000,2021,101\ngdp,320000,2022,abc\ngdp,320000,2023,103\n");
+  EXPECT_EQ(stream.exit_code, 1);
+  EXPECT_NE(stream.out.find("ack 1 1 new"), std::string::npos) << stream.out;
+  EXPECT_NE(stream.out.find("error 2 invalid number \"abc\""), std::string::npos) << stream.out;
+  EXPECT_NE(stream.out.find("ack 3 2 new"), std::string::npos) << stream.out;
+}
+
+TEST(NodeE2eTest, StatusChangeIsARevision) {
+  std::string config = InitNode(320000);
+  NodeProcess node;
+  ASSERT_TRUE(node.Start(config));
+  ASSERT_TRUE(node.WaitReady());
+  std::vector<std::string> put = {"--json", "put", "--indicator", "gdp", "--region", "320000",
+                                  "--period", "2024", "--value", "136696.9"};
+  ASSERT_EQ(json::parse(Ctl(config, put).out)["outcome"], "new");
+  // No status given: nothing changes.
+  EXPECT_EQ(json::parse(Ctl(config, put).out)["outcome"], "unchanged");
+  // The same value, now verified: a revision that records the status.
+  put.insert(put.end(), {"--status", "final"});
+  json revised = json::parse(Ctl(config, put).out);
+  EXPECT_EQ(revised["outcome"], "revised");
+  EXPECT_EQ(revised["revision"], 2);
+  EXPECT_EQ(json::parse(Ctl(config, put).out)["outcome"], "unchanged");
+}
+
+TEST(NodeE2eTest, QueryRejectsUnknownRegionAndReversedRange) {
+  std::string config = InitNode(320000);
+  NodeProcess node;
+  ASSERT_TRUE(node.Start(config));
+  ASSERT_TRUE(node.WaitReady());
+  CommandResult region = Ctl(config, {"query", "--indicator", "gdp", "--region", "999999"});
+  EXPECT_EQ(region.exit_code, 2);
+  EXPECT_NE(region.err.find("region 999999 is not a known GB/T 2260 code"), std::string::npos);
+  CommandResult reversed =
+      Ctl(config, {"query", "--indicator", "gdp", "--from", "2024", "--to", "2020"});
+  EXPECT_EQ(reversed.exit_code, 2);
+  EXPECT_NE(reversed.err.find("--from 2024 is later than --to 2020"), std::string::npos);
+  // The NBS name of an indicator works like its code, and --json may follow
+  // the command.
+  ASSERT_EQ(Ctl(config, {"put", "--indicator", "gdp", "--region", "320000", "--period", "2023",
+                         "--value", "130924.3", "--status", "final"})
+                .exit_code,
+            0);
+  CommandResult by_name = Ctl(config, {"query", "--indicator", "地区生产总值(亿元)", "--json"});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_EQ(json::parse(by_name.out)[0]["value"], "130924.3");
+}
+
+TEST(NodeE2eTest, SecondNodeOnTheSameDataIsRefused) {
+  std::string config = InitNode(320000);
+  NodeProcess node;
+  ASSERT_TRUE(node.Start(config));
+  ASSERT_TRUE(node.WaitReady());
+  CommandResult second = testing::RunCommand(
+      {testing::BinaryPath("yreb-node"), "--config", config}, "", std::chrono::seconds(20),
+      kEnglish);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another yreb-node is already running with data directory"),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(Ctl(config, {"status"}).exit_code, 0) << "the first node keeps running";
 }
 
 TEST(NodeE2eTest, ChineseMessagesUnderChineseLocale) {
