@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/log_limiter.h"
+#include "federation/refusals.h"
 #include "i18n/i18n.h"
 
 namespace yreb::federation {
@@ -58,9 +59,17 @@ class AdmissionVerifier : public ExternalCertificateVerifier {
         spki = subject->spki_sha256;
       }
       std::string common_name(View(request->common_name()));
-      spdlog::warn("peer rejected: side={} presented_cn=\"{}\" presented_spki={} reason=\"{}\"",
-                   side, common_name.empty() ? "-" : common_name, spki,
-                   identity.status().message());
+      if (common_name.empty()) common_name = "-";
+      std::string reason(identity.status().message());
+      RecordRefusal(common_name, spki, reason);
+      // A refused stranger may retry often; log each identity a few times a
+      // minute, with the count of lines left out.
+      uint64_t suppressed = 0;
+      if (log_limiter_.Allow(common_name + "/" + spki, &suppressed)) {
+        spdlog::warn("peer rejected: side={} presented_cn=\"{}\" presented_spki={} "
+                     "reason=\"{}\" suppressed={}",
+                     side, common_name, spki, reason, suppressed);
+      }
       *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                   std::string(identity.status().message()));
       return true;
@@ -77,6 +86,7 @@ class AdmissionVerifier : public ExternalCertificateVerifier {
   std::shared_ptr<const PeerAdmission> admission_;
   CaTrust::Purpose purpose_;
   uint32_t expected_node_id_;
+  LogLimiter log_limiter_{3, std::chrono::minutes(1)};
 };
 
 // Runs PeerAdmission again on every call, against the manifest newest at
@@ -105,6 +115,7 @@ class CallAdmission : public grpc::AuthMetadataProcessor {
     for (const grpc::string_ref& name : context->FindPropertyValues("x509_common_name")) {
       common_name.assign(name.data(), name.size());
     }
+    RecordRefusal(common_name, "-", std::string(identity.status().message()));
     // A removed member's sessions retry on their open connection, so the
     // log shows each presented name once per 10 seconds.
     uint64_t suppressed = 0;

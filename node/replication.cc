@@ -8,6 +8,7 @@
 
 #include "federation/fork_resolution.h"
 #include "i18n/i18n.h"
+#include "federation/refusals.h"
 #include "node/node.h"
 #include "proto/sync.grpc.pb.h"
 
@@ -255,9 +256,25 @@ void Replication::RecoverOwnLog() {
         recovery_ = Tr("recovering this node's own log from peers: holds {} of {} entries",
                        have, newest.sequence);
       } else {
+        std::string waiting =
+            Tr("waiting for a majority of members: {} of the {} needed answered", answered,
+               needed);
+        // The block reason is what `put` and `import` report, so it says
+        // what the node waits for and how to end the wait.
+        log_->BlockAppends(Tr("{}. Appends start once a majority of members answers: start "
+                              "their nodes or restore the links (yrebctl status lists each "
+                              "peer). Only if a majority stays unreachable and this store is "
+                              "known to hold the node's latest entry, restart with "
+                              "--skip-majority-check",
+                              waiting));
+        uint64_t suppressed = 0;
+        if (recovery_log_limiter_.Allow("majority", &suppressed)) {
+          spdlog::warn("appends wait for a majority: origin={} answered={} needed={} "
+                       "suppressed_since_last={}",
+                       self, answered, needed, suppressed);
+        }
         std::lock_guard<std::mutex> lock(mu_);
-        recovery_ = Tr("waiting for a majority of members: {} of the {} needed answered", answered,
-                       needed);
+        recovery_ = waiting;
       }
     }
     for (int i = 0; i < 10 && !stopping_; ++i) {
@@ -284,7 +301,6 @@ void Replication::FillStatus(proto::StatusReply* reply) const {
       statuses[status.node_id] = status;
     }
   }
-
   for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
     proto::PeerState* state = reply->add_peers();
     state->set_node_id(peer.node_id);
@@ -300,6 +316,8 @@ void Replication::FillStatus(proto::StatusReply* reply) const {
     state->set_last_error(status.last_error);
     for (const auto& [reason, count] : status.rejects) (*state->mutable_rejects())[reason] = count;
 
+    // A peer never heard from has no vector to compare with.
+    if (status.last_contact_ms == 0) continue;
     // "In sync" means equal vectors, compared origin by origin.
     std::map<uint32_t, uint64_t> theirs;
     for (const storage::Tip& tip : status.peer_tips) theirs[tip.origin] = tip.sequence;
@@ -335,6 +353,14 @@ void Replication::FillStatus(proto::StatusReply* reply) const {
   }
   for (const auto& [subscriber, counts] : service_->sent()) {
     (*reply->mutable_sent_entries())[subscriber] = counts.entries;
+  }
+  for (const federation::Refusal& refusal : federation::RecentRefusals()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("refused-certificate");
+    alarm->set_detail(Tr("refused a peer {} times, last {} (Unix ms): presented name \"{}\", "
+                         "key {}: {}",
+                         refusal.count, refusal.last_ms, refusal.common_name,
+                         refusal.spki_sha256, refusal.reason));
   }
   reply->set_void_entries(CountMeta(*store_, sync::kVoidPrefix));
   reply->set_future_entries(CountMeta(*store_, sync::kFuturePrefix));

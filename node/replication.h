@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_limiter.h"
 #include "federation/membership.h"
 #include "federation/sync_membership.h"
 #include "federation/tls.h"
@@ -93,6 +94,7 @@ class Replication {
   mutable std::mutex mu_;
   std::string recovery_;  // guarded by mu_; empty when done
   std::atomic<bool> stopping_{false};
+  LogLimiter recovery_log_limiter_{1, std::chrono::minutes(1)};
   std::thread recovery_thread_;
 };
 

@@ -215,6 +215,22 @@ TEST(FederationE2eTest, StrangersAndRemovedMemberRejected) {
   EXPECT_TRUE(WaitForLog(log, "presented_cn=\"320000\"")) << ReadAll(log);
   EXPECT_TRUE(WaitForLog(log, "certificate not issued by the federation CA")) << ReadAll(log);
 
+  // Both refusals are alarms in the node's status.
+  CommandResult status_json = Ctl({"--config", federation.Config(310000), "--json", "status"});
+  ASSERT_EQ(status_json.exit_code, 0) << status_json.err;
+  std::string refused_stranger, refused_anonymous;
+  nlohmann::json node_status = nlohmann::json::parse(status_json.out);
+  for (const auto& alarm : node_status["alarms"]) {
+    if (alarm["kind"] != "refused-certificate") continue;
+    std::string detail = alarm["detail"];
+    if (detail.find("presented name \"320000\"") != std::string::npos) refused_stranger = detail;
+    if (detail.find("no certificate presented") != std::string::npos) refused_anonymous = detail;
+  }
+  EXPECT_NE(refused_stranger.find("certificate not issued by the federation CA"),
+            std::string::npos)
+      << status_json.out;
+  EXPECT_FALSE(refused_anonymous.empty()) << status_json.out;
+
   // Member 330000 is admitted under manifest version 1.
   federation::TlsMaterial zhejiang = Material(federation, 330000);
   status = CallHealth(zhejiang, federation.Address(0), 310000, &reply);

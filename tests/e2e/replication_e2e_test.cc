@@ -153,7 +153,8 @@ TEST_F(ElevenNodes, WipedNodeRecoversItsLogAndContinues) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   // No node saw a fork: the sequence was not reused.
   for (uint32_t id : kMembers) {
-    for (const json& alarm : federation_->Status(id)["alarms"]) {
+    json status = federation_->Status(id);
+    for (const json& alarm : status["alarms"]) {
       EXPECT_NE(alarm["kind"], "fork") << id << ": " << alarm.dump();
     }
   }
