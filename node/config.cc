@@ -208,7 +208,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     return absl::NotFoundError(
-        Tr("config file {} not found; create one with: yrebctl init --node-id ID --dir DIR", path));
+        Tr("config file {} not found; give the node's config with --config PATH or the "
+           "YREB_CONFIG environment variable. Only for a new node, create one with: yrebctl init "
+           "--node-id ID --dir DIR",
+           path));
   }
 
   toml::table root;

@@ -204,6 +204,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   std::filesystem::create_directories(config.data_dir, error);
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open(config.data_dir, {.create_if_missing = true});
+  if (store.status().code() == absl::StatusCode::kFailedPrecondition) {
+    return absl::FailedPreconditionError(
+        Tr("another yreb-node is already running with data directory {}; stop it first (or "
+           "check for a leftover process) before starting this one",
+           config.data_dir));
+  }
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
 
