@@ -16,16 +16,6 @@ namespace {
 
 using i18n::Tr;
 
-std::string CellKey(std::string_view indicator, std::string_view region,
-                    std::string_view period) {
-  std::string key(indicator);
-  key.push_back('\0');
-  key.append(region);
-  key.push_back('\0');
-  key.append(period);
-  return key;
-}
-
 // Scratch form of a cell's latest revision: revision|withdrawn|status|value.
 std::string EncodeLatest(uint32_t revision, bool withdrawn, proto::DataStatus status,
                          std::string_view value) {
@@ -40,6 +30,16 @@ bool HasControlBytes(std::string_view text) {
 }
 
 }  // namespace
+
+std::string Records::CellKey(std::string_view indicator, std::string_view region,
+                             std::string_view period) {
+  std::string key(indicator);
+  key.push_back('\0');
+  key.append(region);
+  key.push_back('\0');
+  key.append(period);
+  return key;
+}
 
 Records::Records(storage::Store* store, sync::OriginLog* log, const catalog::Catalog* catalog,
                  uint32_t node_id, const Options& options)

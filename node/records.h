@@ -62,6 +62,9 @@ class Records {
     // the numbers are equal and the status is the same or not given.
     bool Unchanged(std::string_view new_value, proto::DataStatus new_status) const;
   };
+  // Returns the key of a cell in a commit group's scratch space.
+  static std::string CellKey(std::string_view indicator, std::string_view region,
+                             std::string_view period);
   // Returns the latest revision of a cell as seen inside a commit group.
   absl::StatusOr<std::optional<Latest>> LatestInGroup(sync::AppendContext& context,
                                                       const std::string& indicator,

@@ -14,16 +14,6 @@ namespace {
 
 using i18n::Tr;
 
-std::string CellKey(std::string_view indicator, std::string_view region,
-                    std::string_view period) {
-  std::string key(indicator);
-  key.push_back('\0');
-  key.append(region);
-  key.push_back('\0');
-  key.append(period);
-  return key;
-}
-
 std::string FormatRowError(const importers::RowError& error) {
   std::string where = error.file;
   if (error.line > 0) where += ":" + std::to_string(error.line);

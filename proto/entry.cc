@@ -2,24 +2,13 @@
 
 #include <cstring>
 
+#include "common/big_endian.h"
 #include "i18n/i18n.h"
 
 namespace yreb::entry {
 namespace {
 
 using i18n::Tr;
-
-void PutBigEndian(std::string* out, uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
-
-uint64_t GetBigEndian(const char* in, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = value << 8 | static_cast<uint8_t>(in[i]);
-  return value;
-}
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include "common/big_endian.h"
 #include "i18n/i18n.h"
 
 namespace yreb::storage {
@@ -19,18 +20,6 @@ using i18n::Tr;
 // Column family ids, in the order of kFamilyNames.
 enum Family : int { kMeta = 0, kEntries, kHeads, kTips, kCells, kFamilyCount };
 const char* const kFamilyNames[kFamilyCount] = {"default", "entries", "heads", "tips", "cells"};
-
-void PutBigEndian(std::string* out, uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
-
-uint64_t GetBigEndian(const char* in, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = value << 8 | static_cast<uint8_t>(in[i]);
-  return value;
-}
 
 // Entry and head keys: origin (u32 BE) || sequence (u64 BE), so a prefix scan
 // over one origin walks its log in order.

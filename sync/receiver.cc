@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/big_endian.h"
 #include "i18n/i18n.h"
 #include "proto/record.pb.h"
 
@@ -12,12 +13,6 @@ namespace yreb::sync {
 namespace {
 
 using i18n::Tr;
-
-void PutBigEndian(std::string* out, uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
 
 std::string EntryMetaKey(std::string_view prefix, uint32_t origin, uint64_t sequence) {
   std::string key(prefix);
