@@ -277,7 +277,8 @@ void Replication::RecoverOwnLog() {
         recovery_ = waiting;
       }
     }
-    for (int i = 0; i < 10 && !stopping_; ++i) {
+    // Members often start together, so ask again soon.
+    for (int i = 0; i < 2 && !stopping_; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }

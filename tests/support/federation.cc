@@ -66,6 +66,15 @@ bool Federation::StartAll() {
   for (uint32_t id : members_) {
     if (!nodes_.at(id)->WaitReady()) return false;
   }
+  // With every member up, each node's start-up majority check passes; wait
+  // for it so that tests can write at once.
+  for (uint32_t id : members_) {
+    if (!WaitStatus(
+            id, [](const nlohmann::json& status) { return status["append_allowed"].get<bool>(); },
+            std::chrono::seconds(30))) {
+      return false;
+    }
+  }
   return true;
 }
 

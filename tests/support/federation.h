@@ -25,6 +25,7 @@ class Federation {
   ~Federation();
 
   bool Start(uint32_t id, const std::vector<std::string>& args = {});
+  // Starts every member and waits until each accepts appends.
   bool StartAll();
   void Stop(uint32_t id);
   void Kill(uint32_t id);
