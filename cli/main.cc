@@ -51,13 +51,17 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return buffer.str();
 }
 
-// Accepts the English keyword or the Chinese term of a data status.
+// Accepts the English keyword, the code exports and --json write, or the
+// Chinese term of a data status.
 absl::StatusOr<proto::DataStatus> ParseStatus(const std::string& text) {
   if (text == "preliminary" || text == "初步核算") return proto::DATA_STATUS_PRELIMINARY;
-  if (text == "preliminary-verification" || text == "初步核实") {
+  if (text == "preliminary-verification" || text == "preliminary_verification" ||
+      text == "初步核实") {
     return proto::DATA_STATUS_PRELIMINARY_VERIFICATION;
   }
-  if (text == "final" || text == "最终核实") return proto::DATA_STATUS_FINAL_VERIFICATION;
+  if (text == "final" || text == "final_verification" || text == "最终核实") {
+    return proto::DATA_STATUS_FINAL_VERIFICATION;
+  }
   if (text == "revised" || text == "修订") return proto::DATA_STATUS_REVISED;
   return absl::InvalidArgumentError(
       Tr("invalid status {}; use preliminary (初步核算), preliminary-verification (初步核实), "

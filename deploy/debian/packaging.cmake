@@ -28,9 +28,14 @@ install(TARGETS yreb-node yrebctl RUNTIME DESTINATION bin)
 install(FILES ${PROJECT_BINARY_DIR}/deploy/yreb-node.service DESTINATION /lib/systemd/system)
 install(FILES ${yreb_deploy_dir}/node.example.toml DESTINATION /etc/yreb-sync RENAME node.toml)
 install(FILES ${yreb_deploy_dir}/node.example.toml ${PROJECT_SOURCE_DIR}/docs/OPERATIONS.md
+              ${PROJECT_SOURCE_DIR}/docs/IMPORT.md
+              ${PROJECT_SOURCE_DIR}/docs/FEDERATION.md
+              ${PROJECT_SOURCE_DIR}/docs/REPLICATION.md
+              ${PROJECT_SOURCE_DIR}/docs/FORMATS.md
               ${PROJECT_SOURCE_DIR}/docs/zh-CN/运维手册.md
               ${PROJECT_SOURCE_DIR}/docs/zh-CN/导入.md
               ${PROJECT_SOURCE_DIR}/docs/zh-CN/联邦成员与证书.md
+              ${PROJECT_SOURCE_DIR}/docs/zh-CN/复制与同步.md
         DESTINATION share/doc/yreb-sync)
 
 set(YREB_PACKAGE_MAINTAINER "yreb-sync maintainers <yreb-sync@localhost>" CACHE STRING

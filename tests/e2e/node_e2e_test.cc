@@ -338,7 +338,7 @@ TEST(NodeE2eTest, StatusChangeIsARevision) {
   // No status given: nothing changes.
   EXPECT_EQ(json::parse(Ctl(config, put).out)["outcome"], "unchanged");
   // The same value, now verified: a revision that records the status.
-  put.insert(put.end(), {"--status", "final"});
+  put.insert(put.end(), {"--status", "final_verification"});  // the code exports write
   json revised = json::parse(Ctl(config, put).out);
   EXPECT_EQ(revised["outcome"], "revised");
   EXPECT_EQ(revised["revision"], 2);

@@ -45,7 +45,9 @@ echo "built $(basename "$deb")"
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/contents.txt"
 for path in ./usr/bin/yreb-node ./usr/bin/yrebctl ./lib/systemd/system/yreb-node.service \
             ./etc/yreb-sync/node.toml ./usr/share/doc/yreb-sync/node.example.toml \
-            ./usr/share/doc/yreb-sync/OPERATIONS.md "./usr/share/doc/yreb-sync/运维手册.md"; do
+            ./usr/share/doc/yreb-sync/OPERATIONS.md "./usr/share/doc/yreb-sync/运维手册.md" \
+            ./usr/share/doc/yreb-sync/REPLICATION.md \
+            "./usr/share/doc/yreb-sync/复制与同步.md"; do
   grep -qxF -- "$path" "$work/contents.txt" || fail "package lacks $path"
 done
 if grep -E '^\./var/lib/' "$work/contents.txt"; then
