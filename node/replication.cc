@@ -208,7 +208,7 @@ void Replication::RecoverOwnLog() {
       recovery_ = Tr("no manifest is stored yet; apply one with yrebctl apply");
     } else {
       size_t needed = members.size() / 2 + 1;
-      size_t answered = 1;  // this node answers for itself
+      size_t answered = 1;  // this node counts as one reply
       storage::Tip newest = log_->durable_tip();
       for (const sync::PeerAddress& peer : sync_membership_.Peers()) {
         std::shared_ptr<grpc::Channel> channel = Dial(peer);
@@ -239,7 +239,7 @@ void Replication::RecoverOwnLog() {
           }
           storage::Batch batch;
           batch.PutMeta(kBirthKey, options_.key_fingerprint);
-          // A restored store now holds everything a majority knows of.
+          // A restored store now contains every entry a majority reported.
           batch.DeleteMeta(kRestoredKey);
           (void)store_->Write(batch, true);
           {
@@ -259,8 +259,8 @@ void Replication::RecoverOwnLog() {
         std::string waiting =
             Tr("waiting for a majority of members: {} of the {} needed answered", answered,
                needed);
-        // The block reason is what `put` and `import` report, so it says
-        // what the node waits for and how to end the wait.
+        // `put` and `import` report the block reason, so it names what the
+        // node waits for and how to end the wait.
         log_->BlockAppends(Tr("{}. Appends start once a majority of members answers: start "
                               "their nodes or restore the links (yrebctl status lists each "
                               "peer). Only if a majority stays unreachable and this store is "
