@@ -160,6 +160,51 @@ TEST_F(ElevenNodes, WipedNodeRecoversItsLogAndContinues) {
   }
 }
 
+// A node restored from an older backup must not reuse the sequence numbers
+// it wrote after the backup: the start-up majority check pulls them back
+// from the peers before the next append.
+TEST(ReplicationRestoreTest, RestoredNodeRecoversNewerEntriesFromPeers) {
+  Federation federation({320000, 420000, 510000}, 320000);
+  ASSERT_TRUE(federation.StartAll());
+  auto put = [&](const std::string& period, const std::string& value) {
+    CommandResult result = federation.Ctl(
+        320000, {"--json", "put", "--indicator", "gdp", "--region", "320000", "--period", period,
+                 "--value", value, "--status", "final"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.exit_code == 0 ? json::parse(result.out)["sequence"].get<uint64_t>() : 0;
+  };
+  put("2020", "102719.0");
+  put("2021", "116364.2");
+  std::string backup = federation.Dir(320000) + "/backup";
+  CommandResult made = federation.Ctl(320000, {"backup", "--out", backup});
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  put("2022", "122875.6");
+  uint64_t newest = put("2023", "128222.2");
+  ASSERT_EQ(newest, 4u);
+  ASSERT_TRUE(federation.WaitConverged(std::chrono::seconds(30)));
+
+  federation.Stop(320000);
+  CommandResult restored = federation.Ctl(320000, {"restore", "--from", backup});
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  ASSERT_TRUE(federation.Start(320000));
+  ASSERT_TRUE(federation.WaitStatus(
+      320000, [](const json& s) { return s["append_allowed"].get<bool>(); },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(federation.Vector(320000)[320000], newest);
+
+  EXPECT_EQ(put("2024", "136696.9"), newest + 1);
+  ASSERT_TRUE(federation.WaitConverged(std::chrono::seconds(30)));
+  EXPECT_EQ(federation.Vector(510000)[320000], newest + 1);
+  for (uint32_t id : {320000u, 420000u, 510000u}) {
+    json status = federation.Status(id);
+    for (const json& alarm : status["alarms"]) {
+      EXPECT_NE(alarm["kind"], "fork") << id << ": " << alarm.dump();
+    }
+  }
+  CommandResult verify = federation.Ctl(320000, {"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+}
+
 int EnvOr(const char* name, int fallback) {
   const char* value = std::getenv(name);
   return value != nullptr ? std::atoi(value) : fallback;
