@@ -1,7 +1,7 @@
 // Replication on a federated node: the receiver and sync service on the
-// peer port, one session per linked member, the relay of root statements,
-// and the start-up check that a majority of members holds nothing of this
-// node's own log beyond what it holds itself.
+// peer port, one session per linked member, and the relay of root
+// statements. Before the first append it also checks that no majority
+// member stores entries of this node's own log beyond this node's tip.
 #ifndef YREB_NODE_REPLICATION_H_
 #define YREB_NODE_REPLICATION_H_
 

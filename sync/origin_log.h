@@ -1,10 +1,10 @@
 // The append path of this node's own origin log.
 //
-// One writer thread assembles commit groups: it runs the queued jobs, chains
-// their entries (each carries the hash of the one before), signs a head at the
-// end of the group and at every `head_interval`-th sequence, and writes the
-// entries, heads, version-vector tip and whatever the jobs added to the batch
-// as one synced RocksDB write. Callers learn of success only after that write,
+// One writer thread assembles commit groups. It runs the queued jobs and
+// chains their entries, each carrying the hash of the one before. It signs a
+// head at the end of the group and at every `head_interval`-th sequence. Then
+// it writes the entries, heads, version-vector tip and whatever the jobs added
+// to the batch as one synced RocksDB write. Callers learn of success only after that write,
 // so every acknowledged entry survives a crash.
 #ifndef YREB_SYNC_ORIGIN_LOG_H_
 #define YREB_SYNC_ORIGIN_LOG_H_
@@ -31,7 +31,8 @@ namespace yreb::sync {
 
 class OriginLog;
 
-// What a job sees while it runs inside a commit group.
+// The view a job gets of its commit group: appends, the pending batch and
+// per-group scratch space.
 class AppendContext {
  public:
   // Appends an entry of `kind` with `body` and returns its sequence.
