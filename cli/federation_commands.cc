@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/files.h"
 #include "crypto/crypto.h"
 #include "federation/certificates.h"
 #include "federation/fork_resolution.h"
@@ -53,18 +54,6 @@ std::string_view EnglishName(uint32_t node_id) {
   };
   auto it = kNames.find(node_id);
   return it == kNames.end() ? std::string_view() : it->second;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return absl::InvalidArgumentError(Tr("{} is a directory, not a file", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 // Writes a public file (mode 0644); fails when it exists, so nothing an
@@ -128,7 +117,7 @@ int RunRootKeygen(const std::string& dir) {
 
 int RunSignManifest(const std::string& manifest_path, const std::string& key_path,
                     std::string out_path) {
-  absl::StatusOr<std::string> text = ReadFile(manifest_path);
+  absl::StatusOr<std::string> text = ReadWholeFile(manifest_path);
   if (!text.ok()) return Fail(text.status(), kExitBadInput);
   absl::StatusOr<federation::ManifestVersion> manifest =
       federation::ParseManifestToml(*text, manifest_path);
@@ -204,12 +193,12 @@ int RunSignForkResolution(uint32_t origin, uint64_t fork_sequence, const std::st
 int RunSignCert(const std::string& csr_path, const std::string& manifest_path,
                 const std::string& ca_key_path, const std::string& ca_cert_path,
                 std::string out_path, int days) {
-  absl::StatusOr<std::string> csr = ReadFile(csr_path);
+  absl::StatusOr<std::string> csr = ReadWholeFile(csr_path);
   if (!csr.ok()) return Fail(csr.status(), kExitBadInput);
   absl::StatusOr<federation::SubjectInfo> subject = federation::ReadCsr(*csr);
   if (!subject.ok()) return Fail(Tr("{}: {}", csr_path, subject.status().message()), kExitBadInput);
 
-  absl::StatusOr<std::string> manifest_text = ReadFile(manifest_path);
+  absl::StatusOr<std::string> manifest_text = ReadWholeFile(manifest_path);
   if (!manifest_text.ok()) return Fail(manifest_text.status(), kExitBadInput);
   absl::StatusOr<federation::ManifestVersion> manifest =
       federation::ParseManifestToml(*manifest_text, manifest_path);
@@ -233,7 +222,7 @@ int RunSignCert(const std::string& csr_path, const std::string& manifest_path,
 
   absl::StatusOr<std::string> ca_key = federation::ReadPrivateKeyPem(ca_key_path);
   if (!ca_key.ok()) return Fail(ca_key.status(), kExitBadInput);
-  absl::StatusOr<std::string> ca_cert = ReadFile(ca_cert_path);
+  absl::StatusOr<std::string> ca_cert = ReadWholeFile(ca_cert_path);
   if (!ca_cert.ok()) return Fail(ca_cert.status(), kExitBadInput);
   absl::StatusOr<std::string> certificate =
       federation::IssueCertificate(*csr, *ca_key, *ca_cert, days);
@@ -304,7 +293,7 @@ std::unique_ptr<proto::FederationAdmin::Stub> FederationStub(const AdminClient& 
 }
 
 int RunApply(const std::string& config_path, const std::string& path, bool as_json) {
-  absl::StatusOr<std::string> bytes = ReadFile(path);
+  absl::StatusOr<std::string> bytes = ReadWholeFile(path);
   if (!bytes.ok()) return Fail(bytes.status(), kExitBadInput);
   absl::StatusOr<AdminClient> client = AdminClient::Connect(config_path);
   if (!client.ok()) return Fail(client.status(), kExitBadInput);
@@ -468,7 +457,7 @@ absl::StatusOr<proto::Member> InitMember(const std::filesystem::path& root_dir,
 
   absl::StatusOr<std::string> ca_key = federation::ReadPrivateKeyPem((root_dir / "ca.key").string());
   if (!ca_key.ok()) return ca_key.status();
-  absl::StatusOr<std::string> ca_cert = ReadFile((root_dir / "ca.crt").string());
+  absl::StatusOr<std::string> ca_cert = ReadWholeFile((root_dir / "ca.crt").string());
   if (!ca_cert.ok()) return ca_cert.status();
   absl::StatusOr<std::string> certificate = federation::IssueCertificate(
       *csr, *ca_key, *ca_cert, federation::kDefaultCertificateDays);

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/files.h"
 #include "cli/backup_commands.h"
 #include "cli/federation_commands.h"
 #include "crypto/crypto.h"
@@ -37,18 +38,6 @@ constexpr int kExitBadInput = 2;
 int Fail(const std::string& message, int code = kExitFailed) {
   std::cerr << "yrebctl: " << message << "\n";
   return code;
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return absl::InvalidArgumentError(Tr("{} is a directory, not a file", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 // Accepts the English keyword, the code exports and --json write, or the

@@ -255,7 +255,12 @@ absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::P
       int have = 0;
       for (const std::string& period : expected.required) have += held[code].contains(period);
       int wanted = static_cast<int>(expected.required.size());
-      std::string state = have == wanted ? "complete" : have == 0 ? "missing" : "partial";
+      std::string state = "partial";
+      if (have == wanted) {
+        state = "complete";
+      } else if (have == 0) {
+        state = "missing";
+      }
       totals[state] = totals[state].get<int>() + 1;
       cells.push_back({{"province", code}, {"state", state}, {"have", have}, {"expected", wanted}});
     }

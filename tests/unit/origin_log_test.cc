@@ -61,14 +61,16 @@ TEST_F(OriginLogTest, SequencesStartAtOneAndChain) {
   crypto::Hash previous{};
   for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
     auto encoded = store_->GetEntry(kOrigin, sequence);
-    ASSERT_TRUE(encoded.ok() && encoded->has_value());
+    ASSERT_TRUE(encoded.ok());
+    ASSERT_TRUE(encoded->has_value());
     auto view = entry::Decode(**encoded);
     ASSERT_TRUE(view.ok());
     EXPECT_EQ(view->previous_hash, previous) << "sequence " << sequence;
     previous = entry::HashEntry(**encoded);
   }
   auto tip = store_->GetTip(kOrigin);
-  ASSERT_TRUE(tip.ok() && tip->has_value());
+  ASSERT_TRUE(tip.ok());
+  ASSERT_TRUE(tip->has_value());
   EXPECT_EQ((*tip)->sequence, 3u);
   EXPECT_EQ((*tip)->hash, previous);
   EXPECT_EQ(HeadSequences(), (std::vector<uint64_t>{3}));
@@ -117,7 +119,8 @@ TEST_F(OriginLogTest, FailedJobLeavesNoTrace) {
   EXPECT_EQ(second_sequence, 2u);
 
   auto entry = store_->GetEntry(kOrigin, 2);
-  ASSERT_TRUE(entry.ok() && entry->has_value());
+  ASSERT_TRUE(entry.ok());
+  ASSERT_TRUE(entry->has_value());
   EXPECT_EQ(entry::Decode(**entry)->body, "second");
   EXPECT_FALSE(store_->GetEntry(kOrigin, 3)->has_value());
   auto verified = sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr);
