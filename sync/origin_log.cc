@@ -7,6 +7,7 @@
 
 #include "i18n/i18n.h"
 #include "proto/entry.h"
+#include "sync/coordination_index.h"
 
 namespace yreb::sync {
 namespace {
@@ -27,6 +28,7 @@ uint64_t AppendContext::Append(proto::EntryKind kind, std::string_view body) {
       entry::Encode(log_->origin_, sequence, tip_.hash, kind, now_ms_, body);
   crypto::Hash hash = entry::HashEntry(encoded);
   batch_->PutEntry(log_->origin_, sequence, encoded);
+  IndexCoordinationEntry(kind, log_->origin_, sequence, batch_);
   tip_ = storage::Tip{log_->origin_, sequence, hash};
 
   if (sequence % log_->options_.head_interval == 0) {

@@ -8,6 +8,7 @@
 #include "common/big_endian.h"
 #include "i18n/i18n.h"
 #include "proto/record.pb.h"
+#include "sync/coordination_index.h"
 
 namespace yreb::sync {
 namespace {
@@ -401,6 +402,7 @@ absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
     uint64_t sequence = range.first_sequence() + i;
     absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
     if (!view.ok()) continue;
+    IndexCoordinationEntry(view->kind, origin, sequence, batch);
 
     if (view->kind == proto::ENTRY_KIND_RECORD) {
       proto::Record record;
@@ -572,6 +574,9 @@ absl::Status Receiver::DropFrom(uint32_t origin, uint64_t first, storage::Batch*
     batch->DeleteMeta(EntryMetaKey(kVoidPrefix, origin, sequence));
     batch->DeleteMeta(EntryMetaKey(kFuturePrefix, origin, sequence));
     absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
+    if (view.ok() && IsCoordinationKind(view->kind)) {
+      batch->DeleteMeta(CoordinationKey(view->kind, origin, sequence));
+    }
     if (view.ok() && view->kind == proto::ENTRY_KIND_RECORD) {
       proto::Record record;
       if (record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {

@@ -9,6 +9,7 @@
 #include "proto/entry.h"
 #include "proto/record.pb.h"
 #include "storage/store.h"
+#include "sync/coordination_index.h"
 #include "sync/membership.h"
 #include "sync/notifier.h"
 #include "sync/origin_log.h"
@@ -334,6 +335,47 @@ TEST_F(ReceiverTest, ImportCountsOnlyWithItsCommit) {
   ASSERT_EQ(receiver_->Apply(Range(3)).outcome, sync::Receiver::Outcome::kStored);
   EXPECT_EQ(store_->GetCellRevisions("gdp", "320000", "2021")->size(), 1u);
   EXPECT_EQ(store_->GetCellRevisions("gdp", "320000", "2022")->size(), 1u);
+}
+
+std::vector<std::string> Coordination(const storage::Store& store, proto::EntryKind kind) {
+  std::vector<std::string> refs;
+  EXPECT_TRUE(sync::ScanCoordination(store, kind, [&](const sync::CoordinationRef& ref) {
+                refs.push_back(std::to_string(ref.kind) + "/" + std::to_string(ref.origin) +
+                               "/" + std::to_string(ref.sequence));
+                return true;
+              }).ok());
+  return refs;
+}
+
+TEST_F(ReceiverTest, CoordinationEntriesAreIndexedOnAppendAndReceipt) {
+  Append({RecordBody("320000", "2023", "1")});
+  Append({"proposal"}, proto::ENTRY_KIND_HANDOVER_PROPOSAL);
+  Append({"catalog"}, proto::ENTRY_KIND_CATALOG);
+  Append({"release-1", "release-2"}, proto::ENTRY_KIND_RELEASE);
+  const std::vector<std::string> releases = {"4/320000/4", "4/320000/5"};
+  EXPECT_EQ(Coordination(*origin_store_, proto::ENTRY_KIND_RELEASE), releases);
+  EXPECT_EQ(Coordination(*origin_store_, proto::ENTRY_KIND_HANDOVER_PROPOSAL),
+            std::vector<std::string>{"5/320000/2"});
+  EXPECT_TRUE(Coordination(*store_, proto::ENTRY_KIND_RELEASE).empty());
+
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+  EXPECT_EQ(Coordination(*store_, proto::ENTRY_KIND_RELEASE), releases);
+  EXPECT_EQ(Coordination(*store_, proto::ENTRY_KIND_CATALOG),
+            std::vector<std::string>{"3/320000/3"});
+  EXPECT_TRUE(Coordination(*store_, proto::ENTRY_KIND_ASSIGNMENT_VOTE).empty());
+  // Records are not coordination entries.
+  EXPECT_TRUE(Coordination(*store_, proto::ENTRY_KIND_RECORD).empty());
+
+  std::optional<sync::CoordinationRef> parsed = sync::ParseCoordinationKey(
+      sync::CoordinationKey(proto::ENTRY_KIND_HANDOVER_ACCEPT, 510000, 1ull << 40));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->kind, proto::ENTRY_KIND_HANDOVER_ACCEPT);
+  EXPECT_EQ(parsed->origin, 510000u);
+  EXPECT_EQ(parsed->sequence, 1ull << 40);
+  EXPECT_FALSE(sync::ParseCoordinationKey("coord/x").has_value());
+  EXPECT_FALSE(sync::ParseCoordinationKey(
+                   sync::CoordinationKey(proto::ENTRY_KIND_RECORD, 510000, 1))
+                   .has_value());
 }
 
 TEST_F(ReceiverTest, SecondValidChainIsAFork) {
