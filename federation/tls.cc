@@ -4,10 +4,14 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <openssl/conf.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "common/log_limiter.h"
@@ -27,6 +31,42 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+// gRPC 1.51 has no public setting for the lowest TLS version, and it sets
+// the lowest version of each OpenSSL context it makes to TLS 1.2. OpenSSL
+// applies the "system_default" section of its ssl_conf module to every
+// context when it is made, and a protocol disabled there stays disabled
+// whatever lowest version is set later. So the process loads, once and
+// before gRPC makes a context, a configuration that disables every version
+// below TLS 1.3 for all TLS this process speaks, as server and as client.
+constexpr char kTls13OnlyConfig[] =
+    "openssl_conf = yreb_openssl\n"
+    "[yreb_openssl]\n"
+    "ssl_conf = yreb_ssl\n"
+    "[yreb_ssl]\n"
+    "system_default = yreb_tls\n"
+    "[yreb_tls]\n"
+    "MinProtocol = TLSv1.3\n"
+    "Protocol = -SSLv3, -TLSv1, -TLSv1.1, -TLSv1.2\n";
+
+absl::Status LoadTls13OnlyConfig() {
+  if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, nullptr) != 1) {
+    return absl::InternalError("OpenSSL failed to initialize");
+  }
+  CONF* conf = NCONF_new(nullptr);
+  BIO* bio = BIO_new_mem_buf(kTls13OnlyConfig, -1);
+  long error_line = 0;
+  bool loaded = conf != nullptr && bio != nullptr && NCONF_load_bio(conf, bio, &error_line) > 0 &&
+                CONF_modules_load(conf, nullptr, 0) > 0;
+  BIO_free(bio);
+  NCONF_free(conf);
+  if (!loaded) {
+    char detail[256] = {};
+    ERR_error_string_n(ERR_get_error(), detail, sizeof detail);
+    return absl::InternalError(fmt::format("cannot require TLS 1.3 in OpenSSL: {}", detail));
+  }
+  return absl::OkStatus();
 }
 
 std::string_view View(grpc::string_ref text) { return std::string_view(text.data(), text.size()); }
@@ -142,6 +182,17 @@ std::shared_ptr<grpc::experimental::StaticDataCertificateProvider> Provider(
 
 }  // namespace
 
+void RequireTls13() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (absl::Status status = LoadTls13OnlyConfig(); !status.ok()) {
+      // Without it a TLS 1.2 peer would be admitted; nothing may connect.
+      spdlog::critical("{}", status.message());
+      std::abort();
+    }
+  });
+}
+
 absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files) {
   TlsMaterial material;
   absl::StatusOr<std::string> ca = ReadTextFile(files.ca_cert);
@@ -229,6 +280,7 @@ absl::StatusOr<PeerIdentity> PeerAdmission::Check(std::string_view chain_pem,
 
 std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
     const TlsMaterial& material, std::shared_ptr<const PeerAdmission> admission) {
+  RequireTls13();
   grpc::experimental::TlsServerCredentialsOptions options(Provider(material));
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
@@ -238,12 +290,6 @@ std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
   options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   options.set_certificate_verifier(ExternalCertificateVerifier::Create<AdmissionVerifier>(
       admission, CaTrust::Purpose::kClient, 0));
-  // NOTE: gRPC 1.51 offers no public way to set the minimum TLS version of
-  // these credentials: TlsCredentialsOptions has no such setter, and no
-  // public function takes the grpc_tls_version enum of
-  // grpc_security_constants.h. So TLS 1.2 is still negotiated with a client
-  // that offers nothing newer. Two yreb-sync nodes negotiate TLS 1.3, which
-  // tests/e2e/peer_admission_e2e_test.cc checks on a real connection.
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::experimental::TlsServerCredentials(options);
   credentials->SetAuthMetadataProcessor(std::make_shared<CallAdmission>(std::move(admission)));
@@ -253,6 +299,7 @@ std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(
 std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(
     const TlsMaterial& material, std::shared_ptr<const PeerAdmission> admission,
     uint32_t node_id) {
+  RequireTls13();
   grpc::experimental::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(Provider(material));
   options.watch_root_certs();

@@ -72,7 +72,13 @@ class PeerAdmission {
   const Membership* membership_;
 };
 
-// Returns credentials for the peer port: TLS with this node's certificate,
+// Makes every TLS connection of this process, as server or client, TLS 1.3
+// or nothing, through OpenSSL's process-wide configuration. Idempotent; the
+// credential functions below call it. Aborts when OpenSSL refuses, because
+// the node must not admit older TLS.
+void RequireTls13();
+
+// Returns credentials for the peer port: TLS 1.3 with this node's certificate,
 // requesting a client certificate and rejecting in the handshake, with a
 // warning log naming the presented identity, every client `admission` rejects.
 // Every call is checked again against the newest manifest and fails with
