@@ -33,13 +33,10 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
   return buffer.str();
 }
 
-// gRPC 1.51 has no public setting for the lowest TLS version, and it sets
-// the lowest version of each OpenSSL context it makes to TLS 1.2. OpenSSL
-// applies the "system_default" section of its ssl_conf module to every
-// context when it is made, and a protocol disabled there stays disabled
-// whatever lowest version is set later. So the process loads, once and
-// before gRPC makes a context, a configuration that disables every version
-// below TLS 1.3 for all TLS this process speaks, as server and as client.
+// OpenSSL configuration that disables every protocol below TLS 1.3. gRPC 1.51
+// sets TLS 1.2 as the lowest version of each context it makes, but a protocol
+// disabled in the system_default section stays disabled (checked by
+// tests/e2e/peer_admission_e2e_test.cc).
 constexpr char kTls13OnlyConfig[] =
     "openssl_conf = yreb_openssl\n"
     "[yreb_openssl]\n"
@@ -64,7 +61,8 @@ absl::Status LoadTls13OnlyConfig() {
   if (!loaded) {
     char detail[256] = {};
     ERR_error_string_n(ERR_get_error(), detail, sizeof detail);
-    return absl::InternalError(fmt::format("cannot require TLS 1.3 in OpenSSL: {}", detail));
+    return absl::InternalError(fmt::format(
+        "failed to load the OpenSSL configuration that requires TLS 1.3: {}", detail));
   }
   return absl::OkStatus();
 }
