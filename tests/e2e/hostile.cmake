@@ -9,6 +9,6 @@ gtest_discover_tests(peer_admission_e2e_test PROPERTIES TIMEOUT 60 DISCOVERY_TIM
 
 add_executable(hostile_peer_e2e_test ${CMAKE_CURRENT_SOURCE_DIR}/e2e/hostile_peer_e2e_test.cc)
 target_link_libraries(hostile_peer_e2e_test PRIVATE
-  yreb_node yreb_federation yreb_test_support GTest::gtest_main)
+  yreb_node yreb_federation yreb_test_http GTest::gtest_main)
 add_dependencies(hostile_peer_e2e_test yreb-node yrebctl)
 gtest_discover_tests(hostile_peer_e2e_test PROPERTIES TIMEOUT 120 DISCOVERY_TIMEOUT 60)

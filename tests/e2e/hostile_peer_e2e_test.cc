@@ -28,6 +28,7 @@
 #include "sync/receiver.h"
 #include "sync/sync_service.h"
 #include "tests/support/federation.h"
+#include "tests/support/http.h"
 
 namespace yreb {
 namespace {
@@ -224,8 +225,20 @@ bool WaitTip(Federation& federation, uint64_t sequence) {
 }
 
 TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
-  Federation federation(kMembers, 320000, {{510000, "skip_peers = [340000]"}});
+  Federation federation(kMembers, 320000,
+                        {{510000, "skip_peers = [340000]"}, {420000, testing::kHttpSections}});
   for (uint32_t id : kRealNodes) ASSERT_TRUE(federation.Start(id)) << id;
+  // 420000's metrics follow each phase.
+  const int metrics_port = testing::LoggedPort(federation, 420000, "metrics server");
+  ASSERT_NE(metrics_port, 0);
+  auto metric = [&](const std::string& series) {
+    return testing::Metric(testing::HttpGet(metrics_port, "/metrics"), series);
+  };
+  const std::string rejected_series = "yreb_peer_rejected_ranges_total{peer=\"340000\",reason=";
+  EXPECT_EQ(metric("yreb_forks"), 0.0);
+  EXPECT_EQ(metric("yreb_void_entries"), 0.0);
+  EXPECT_EQ(metric("yreb_future_entries"), 0.0);
+  EXPECT_EQ(metric(rejected_series + "\"chain\"}"), std::nullopt);
   HostileMember hostile(federation, testing::MakeTempDir("hostile"));
 
   // Chain A: four honest records, one about Wuhan (Hubei's prefecture) and
@@ -267,6 +280,7 @@ TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
         << id << ": " << federation.Status(id).dump();
     EXPECT_EQ(TipOf(federation.Status(id), kHostile), 2u) << id;
   }
+  EXPECT_GE(metric(rejected_series + "\"chain\"}").value_or(0), 1.0);
 
   // A head signed by a stranger's key: dropped, counted as "signature".
   crypto::PrivateKey stranger = crypto::PrivateKey::Generate();
@@ -277,6 +291,7 @@ TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
         << id << ": " << federation.Status(id).dump();
   }
   for (uint32_t id : kRealNodes) EXPECT_EQ(TipOf(federation.Status(id), kHostile), 2u) << id;
+  EXPECT_GE(metric(rejected_series + "\"signature\"}").value_or(0), 1.0);
 
   // The honest entry reached the other nodes meanwhile.
   for (uint32_t id : {420000u, 510000u}) {
@@ -309,6 +324,10 @@ TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
     ASSERT_EQ(own.size(), 1u) << id;
     EXPECT_EQ(own[0]["value"], "6.5") << id;
   }
+  EXPECT_EQ(metric("yreb_void_entries"), 1.0);
+  EXPECT_EQ(metric("yreb_future_entries"), 1.0);
+  EXPECT_EQ(metric("yreb_alarms{kind=\"future\"}"), 1.0);
+  EXPECT_EQ(metric("yreb_forks"), 0.0);
 
   // Chain B disagrees at 6: a fork alarm on every node, 510000 included.
   hostile.Serve(b, 7, {2, 4, 7});
@@ -329,6 +348,8 @@ TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
   }
   EXPECT_TRUE(listed) << forks.dump();
   for (uint32_t id : kRealNodes) EXPECT_EQ(TipOf(federation.Status(id), kHostile), 6u) << id;
+  EXPECT_EQ(metric("yreb_forks"), 1.0);
+  EXPECT_EQ(metric("yreb_alarms{kind=\"fork\"}"), 1.0);
 
   // The root keeps chain B; applied on one node, the statement ends the
   // alarm everywhere and every node converges on B.
@@ -356,6 +377,8 @@ TEST(HostilePeerTest, BadRangesDroppedVoidStoredForkResolved) {
     ASSERT_EQ(own.size(), 1u) << id;
     EXPECT_EQ(own[0]["value"], "6.6") << id;
   }
+  EXPECT_EQ(metric("yreb_forks"), 0.0);
+  EXPECT_EQ(metric("yreb_future_entries"), 0.0);
   hostile.Stop();
 }
 

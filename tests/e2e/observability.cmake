@@ -20,7 +20,6 @@ target_include_directories(yreb_grpc_std_client PUBLIC ${CMAKE_CURRENT_BINARY_DI
 target_link_libraries(yreb_grpc_std_client PUBLIC protobuf::libprotobuf gRPC::grpc++)
 
 find_package(prometheus-cpp CONFIG REQUIRED)
-pkg_check_modules(TEST_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # Pure functions of the status page and the metrics.
 add_executable(observability_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/observability_test.cc)
@@ -32,7 +31,7 @@ gtest_discover_tests(observability_test PROPERTIES TIMEOUT 30 DISCOVERY_TIMEOUT 
 # within about a minute.
 add_executable(observability_e2e_test ${CMAKE_CURRENT_SOURCE_DIR}/e2e/observability_e2e_test.cc)
 target_link_libraries(observability_e2e_test PRIVATE
-  yreb_federation yreb_grpc_std_client yreb_test_support PkgConfig::TEST_HTTPLIB
+  yreb_federation yreb_grpc_std_client yreb_test_http PkgConfig::TEST_HTTPLIB
   GTest::gtest_main nlohmann_json::nlohmann_json)
 add_dependencies(observability_e2e_test yreb-node yrebctl)
 gtest_discover_tests(observability_e2e_test PROPERTIES TIMEOUT 90 DISCOVERY_TIMEOUT 60)

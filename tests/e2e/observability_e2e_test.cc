@@ -22,6 +22,7 @@
 #include "e2e/grpc_std/reflection.grpc.pb.h"
 #include "federation/tls.h"
 #include "tests/support/federation.h"
+#include "tests/support/http.h"
 
 namespace yreb {
 namespace {
@@ -29,11 +30,11 @@ namespace {
 using nlohmann::json;
 using testing::CommandResult;
 using testing::Federation;
-
-// Each node serves metrics and the status page on ports the kernel picks;
-// the node logs them.
-const char kHttpSections[] =
-    "[metrics]\nlisten = \"127.0.0.1:0\"\n[status_page]\nlisten = \"127.0.0.1:0\"\n";
+using testing::HttpGet;
+using testing::kHttpSections;
+using testing::LoggedPort;
+using testing::Metric;
+using testing::WaitMetric;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,56 +44,6 @@ std::string ReadAll(const std::string& path) {
 }
 
 std::string Testdata(const std::string& path) { return testing::TestdataDir() + "/" + path; }
-
-// Returns the port of the newest "`what` started: ... port=N" line of the
-// node's log, waiting up to 10 s; 0 when none appears.
-int LoggedPort(const Federation& federation, uint32_t id, const std::string& what) {
-  std::regex pattern(what + " started: listen=\\S+ port=(\\d+)");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string log = ReadAll(federation.Dir(id) + "/node.log");
-    int port = 0;
-    for (std::sregex_iterator it(log.begin(), log.end(), pattern), end; it != end; ++it) {
-      port = std::stoi((*it)[1].str());
-    }
-    if (port != 0) return port;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return 0;
-}
-
-std::string HttpGet(int port, const std::string& path, int* status = nullptr) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_read_timeout(10, 0);
-  httplib::Result result = client.Get(path.c_str());
-  if (!result) return "";
-  if (status != nullptr) *status = result->status;
-  return result->body;
-}
-
-// Returns the value of the series `series` (name and labels exactly as
-// exposed, e.g. yreb_origin_entries{origin="320000"}), or nullopt.
-std::optional<double> Metric(const std::string& exposition, const std::string& series) {
-  std::istringstream lines(exposition);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
-}
-
-// Polls the metrics of `port` until `series` satisfies `predicate`.
-bool WaitMetric(int port, const std::string& series,
-                const std::function<bool(double)>& predicate,
-                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::optional<double> value = Metric(HttpGet(port, "/metrics"), series);
-    if (value.has_value() && predicate(*value)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
 
 // A CSV of `rows` distinct monthly cells of Jiangsu in years before 2000,
 // so they touch no quarter the page tests look at.
