@@ -8,6 +8,7 @@
 #define YREB_I18N_CLI_HELP_H_
 
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,53 @@ class ChineseHelpFormatter : public CLI::Formatter {
   std::string subcommands_heading_;
 };
 
+// Returns CLI11's English usage error `message` in this thread's language.
+// Messages of CLI11 2.1 that no pattern matches are returned unchanged.
+inline std::string TranslateCliError(const std::string& message) {
+  if (message == "A subcommand is required") return Tr("a command is required");
+  struct Pattern {
+    std::regex english;
+    std::string (*translate)(const std::smatch& match);
+  };
+  static const std::vector<Pattern> patterns = [] {
+    std::vector<Pattern> list;
+    list.push_back({std::regex("^(.+): \\d+ required \\S+ missing$"),
+                    [](const std::smatch& m) { return Tr("{} needs a value", m[1].str()); }});
+    list.push_back({std::regex("^(.+) is required$"),
+                    [](const std::smatch& m) { return Tr("{} is required", m[1].str()); }});
+    list.push_back({std::regex("^The following arguments? (?:was|were) not expected: (.+)$"),
+                    [](const std::smatch& m) { return Tr("unexpected arguments: {}", m[1].str()); }});
+    list.push_back({std::regex("^(.+): (.+) not in \\{(.+)\\}$"), [](const std::smatch& m) {
+                      return Tr("{}: invalid value {}; allowed values: {}", m[1].str(),
+                                m[2].str(), m[3].str());
+                    }});
+    list.push_back({std::regex("^Could not convert: (.+) = (.+)$"), [](const std::smatch& m) {
+                      return Tr("{}: invalid value {}", m[1].str(), m[2].str());
+                    }});
+    list.push_back({std::regex("^The value (.+) is not an allowed value for (.+)$"),
+                    [](const std::smatch& m) {
+                      return Tr("{}: invalid value {}", m[2].str(), m[1].str());
+                    }});
+    list.push_back({std::regex("^Expected exactly (\\d+) arguments to (.+), got (\\d+)$"),
+                    [](const std::smatch& m) {
+                      return Tr("{} takes exactly {} arguments, got {}", m[2].str(), m[1].str(),
+                                m[3].str());
+                    }});
+    list.push_back({std::regex("^(.+) requires (.+)$"), [](const std::smatch& m) {
+                      return Tr("{} must be used together with {}", m[1].str(), m[2].str());
+                    }});
+    list.push_back({std::regex("^(.+) excludes (.+)$"), [](const std::smatch& m) {
+                      return Tr("{} cannot be used together with {}", m[1].str(), m[2].str());
+                    }});
+    return list;
+  }();
+  for (const Pattern& pattern : patterns) {
+    std::smatch match;
+    if (std::regex_match(message, match, pattern.english)) return pattern.translate(match);
+  }
+  return message;
+}
+
 // Makes the help of `app` and of the subcommands added to it later Chinese
 // when this thread's language is Chinese; does nothing otherwise.
 // REQUIRES: called after set_version_flag and before add_subcommand, because
@@ -139,10 +187,8 @@ inline void LocalizeHelp(CLI::App* app) {
   if (CLI::Option* version = app->get_option_no_throw("--version"); version != nullptr) {
     version->description(Tr("print the version and exit"));
   }
-  // CLI11's own error text (e.what()) stays English; the hint after it
-  // points to the Chinese help.
   app->failure_message([](const CLI::App* failed, const CLI::Error& error) {
-    std::string message = std::string(error.what()) + "\n";
+    std::string message = TranslateCliError(error.what()) + "\n";
     if (failed->get_help_ptr() != nullptr) {
       message += Tr("Run with {} for more information.", failed->get_help_ptr()->get_name()) + "\n";
     }

@@ -71,6 +71,30 @@ TEST(HelpE2eTest, UsageErrorPointsToHelpInChinese) {
   EXPECT_NE(result.err.find("加上 --help 运行可查看更多信息。"), std::string::npos) << result.err;
 }
 
+TEST(HelpE2eTest, UsageErrorsAreChinese) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{}, "缺少命令"},
+      {{"put", "--indicator"}, "--indicator 缺少取值"},
+      {{"export", "--encoding", "utf9"}, "--encoding：取值 utf9 无效；可用的取值：utf8,gb18030"},
+      {{"status", "extra"}, "无法识别的参数：extra"},
+      {{"import"}, "缺少必需的 file"},
+  };
+  for (const Case& c : cases) {
+    CommandResult result = Help("yrebctl", c.args, kChinese);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_EQ(result.err.rfind(c.expected + "\n", 0), 0u) << result.err;
+    EXPECT_EQ(result.err.find("required"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("not expected"), std::string::npos) << result.err;
+  }
+  // The English messages stay CLI11's own.
+  CommandResult english = Help("yrebctl", {"import"}, kEnglish);
+  EXPECT_EQ(english.err.rfind("file is required\n", 0), 0u) << english.err;
+}
+
 TEST(HelpE2eTest, EnglishHelpIsUnchanged) {
   CommandResult help = Help("yrebctl", {"--help"}, kEnglish);
   ASSERT_EQ(help.exit_code, 0) << help.err;
