@@ -470,6 +470,12 @@ int main(int argc, char** argv) {
   sizes.poll_interval_ms = static_cast<int>(Flag(argc, argv, "poll-ms", sizes.poll_interval_ms));
   std::string steps = argc > 1 && std::string(argv[1]).rfind("--", 0) != 0 ? argv[1] : "all";
 
+  // Writes the import file alone, e.g. to profile an import by hand:
+  // yreb-bench-e2e csv --import-rows N > file.csv
+  if (steps == "csv") {
+    std::cout << LongCsv("320000", 0, sizes.import_rows);
+    return 0;
+  }
   if (steps == "all" || steps == "two-nodes") RunTwoNodes(sizes);
   if (steps == "all" || steps == "propagation") RunPropagation(sizes);
   return 0;

@@ -10,6 +10,10 @@
 namespace yreb::importers {
 namespace {
 
+// Records read to recognize a layout: a portal export's title and header
+// lines, or a CSV header, come first.
+constexpr size_t kLayoutRecords = 256;
+
 // SDMX-CSV 1.0 starts with a DATAFLOW column, 2.0 with STRUCTURE.
 bool LooksLikeSdmxCsv(const std::vector<internal::CsvRecord>& records) {
   if (records.empty() || records[0].fields.empty()) return false;
@@ -31,9 +35,15 @@ absl::StatusOr<ParseResult> ParseFile(std::string_view bytes, const ImportOption
 
   absl::StatusOr<internal::DecodedText> decoded = internal::Decode(bytes, file);
   if (!decoded.ok()) return decoded.status();
+  // The layout shows in the first records. Only a long CSV, the layout of
+  // large files, is read without holding every record's fields at once.
   absl::StatusOr<std::vector<internal::CsvRecord>> records =
-      internal::SplitCsv(decoded->text, file);
+      internal::SplitCsv(decoded->text, file, kLayoutRecords);
   if (!records.ok()) return records.status();
+  auto read_all = [&]() -> absl::Status {
+    records = internal::SplitCsv(decoded->text, file);
+    return records.status();
+  };
 
   ParseResult result;
   result.encoding = decoded->encoding;
@@ -41,17 +51,19 @@ absl::StatusOr<ParseResult> ParseFile(std::string_view bytes, const ImportOption
   absl::Status status;
   if (!options.mapping.empty()) {
     result.format = "mapping";
-    status = internal::ReadWithMapping(*records, options.mapping, collector);
+    status = read_all();
+    if (status.ok()) status = internal::ReadWithMapping(*records, options.mapping, collector);
   } else if (LooksLikeSdmxCsv(*records)) {
     // NOTE: SDMX-CSV import is planned; this is where its reader goes.
     return absl::UnimplementedError(
         i18n::Tr("{}: SDMX-CSV import is not supported yet; export the data as long CSV", file));
   } else if (internal::LooksLikePortal(*records)) {
     result.format = "portal";
-    status = internal::ReadPortal(*records, collector, &result);
+    status = read_all();
+    if (status.ok()) status = internal::ReadPortal(*records, collector, &result);
   } else if (internal::LooksLikeLongCsv(*records)) {
     result.format = "long-csv";
-    status = internal::ReadLongCsv(*records, collector);
+    status = internal::ReadLongCsv(decoded->text, collector);
   } else {
     return absl::InvalidArgumentError(i18n::Tr(
         "{}: the layout is not recognized: expected a data portal export (title lines such as "

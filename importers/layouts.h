@@ -22,7 +22,9 @@ absl::Status ReadPortal(const std::vector<CsvRecord>& records, Collector& collec
 
 // Returns true when the first record has the long CSV's required columns.
 bool LooksLikeLongCsv(const std::vector<CsvRecord>& records);
-absl::Status ReadLongCsv(const std::vector<CsvRecord>& records, Collector& collector);
+// Reads the long CSV `text` one record at a time, so that no more than one
+// row's fields are held at once whatever the file's size.
+absl::Status ReadLongCsv(std::string_view text, Collector& collector);
 
 absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
                              Collector& collector);

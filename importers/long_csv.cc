@@ -100,9 +100,23 @@ bool LooksLikeLongCsv(const std::vector<CsvRecord>& records) {
   return found == static_cast<int>(kRequiredColumns.size());
 }
 
-absl::Status ReadLongCsv(const std::vector<CsvRecord>& records, Collector& collector) {
-  const CsvRecord& header = records[0];
-  std::map<std::string, size_t, std::less<>> index;
+// Reads the rows of a long CSV after its header.
+class LongCsvRows {
+ public:
+  explicit LongCsvRows(Collector& collector) : collector_(collector) {}
+
+  // Checks the header and learns the column order.
+  absl::Status Header(const CsvRecord& header);
+  void Row(const CsvRecord& record);
+
+ private:
+  Collector& collector_;
+  size_t columns_ = 0;
+  std::map<std::string, size_t, std::less<>> index_;
+};
+
+absl::Status LongCsvRows::Header(const CsvRecord& header) {
+  columns_ = header.fields.size();
   for (size_t i = 0; i < header.fields.size(); ++i) {
     std::string name(Trim(header.fields[i]));
     bool known = false;
@@ -110,91 +124,107 @@ absl::Status ReadLongCsv(const std::vector<CsvRecord>& records, Collector& colle
     if (!known) {
       return absl::InvalidArgumentError(
           i18n::Tr("{}: line 1: unknown column \"{}\"; the long CSV columns are {}",
-                   collector.file_name(), name, kLongCsvHeader));
+                   collector_.file_name(), name, kLongCsvHeader));
     }
-    if (!index.emplace(name, i).second) {
+    if (!index_.emplace(name, i).second) {
       return absl::InvalidArgumentError(
-          i18n::Tr("{}: line 1: column \"{}\" appears twice", collector.file_name(), name));
+          i18n::Tr("{}: line 1: column \"{}\" appears twice", collector_.file_name(), name));
     }
-  }
-
-  for (size_t row = 1; row < records.size(); ++row) {
-    const CsvRecord& record = records[row];
-    if (record.fields.size() == 1 && Trim(record.fields[0]).empty()) continue;
-    if (record.fields.size() != header.fields.size()) {
-      collector.AddError({record.line, ""}, record.fields[0],
-                         i18n::Tr("wrong column count: the header has {} columns, this row {}",
-                                  header.fields.size(), record.fields.size()));
-      continue;
-    }
-    auto cell = [&](std::string_view column) -> std::string_view {
-      auto it = index.find(column);
-      return it == index.end() ? std::string_view() : Trim(record.fields[it->second]);
-    };
-    auto place = [&](std::string_view column) { return CellPlace{record.line, column}; };
-
-    const catalog::Region* region = collector.ResolveRegion(cell("region"), place("region"));
-    const catalog::Indicator* indicator =
-        collector.ResolveIndicator(cell("indicator"), place("indicator"));
-    if (region == nullptr || indicator == nullptr) continue;
-    if (!collector.IsOwn(*region)) {
-      collector.CountSkipped(*region);
-      continue;
-    }
-
-    absl::StatusOr<period::Period> period = ParseAnyPeriod(cell("period"));
-    if (!period.ok()) {
-      collector.AddError(place("period"), cell("period"), std::string(period.status().message()));
-      continue;
-    }
-    if (std::string_view unit = cell("unit"); !unit.empty() && unit != indicator->unit) {
-      collector.AddError(place("unit"), unit,
-                         i18n::Tr("unit differs from the catalog unit {} of indicator {}",
-                                  indicator->unit, indicator->code));
-      continue;
-    }
-    if (std::string_view text = cell("measure"); !text.empty()) {
-      std::optional<int> measure = ParseToken(text, kMeasures);
-      if (!measure || *measure != indicator->measure) {
-        collector.AddError(place("measure"), text,
-                           i18n::Tr("measure must be {} for indicator {}",
-                                    TokenName(indicator->measure, kMeasures), indicator->code));
-        continue;
-      }
-    }
-    if (std::string_view text = cell("value_kind"); !text.empty()) {
-      std::optional<int> kind = ParseToken(text, kValueKinds);
-      if (!kind || *kind != indicator->value_kind) {
-        collector.AddError(
-            place("value_kind"), text,
-            i18n::Tr("value_kind must be {} for indicator {}",
-                     TokenName(indicator->value_kind, kValueKinds), indicator->code));
-        continue;
-      }
-    }
-    proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
-    if (std::string_view text = cell("status"); !text.empty()) {
-      std::optional<int> parsed = ParseToken(text, kStatuses);
-      if (!parsed) {
-        collector.AddError(place("status"), text,
-                           i18n::Tr("invalid status; use one of {}", TokenList(kStatuses)));
-        continue;
-      }
-      status = static_cast<proto::DataStatus>(*parsed);
-    }
-    // The revision column is written for the record's history; the node
-    // numbers revisions itself, so an import only checks the cell.
-    if (std::string_view text = cell("revision");
-        !text.empty() && text.find_first_not_of("0123456789") != std::string_view::npos) {
-      collector.AddError(place("revision"), text,
-                         i18n::Tr("revision must be a whole number or empty"));
-      continue;
-    }
-
-    collector.Add(*indicator, *region, *period, cell("value"), place("value"),
-                  std::string(cell("note")), status);
   }
   return absl::OkStatus();
+}
+
+void LongCsvRows::Row(const CsvRecord& record) {
+  if (record.fields.size() == 1 && Trim(record.fields[0]).empty()) return;
+  if (record.fields.size() != columns_) {
+    collector_.AddError({record.line, ""}, record.fields[0],
+                       i18n::Tr("wrong column count: the header has {} columns, this row {}",
+                                columns_, record.fields.size()));
+    return;
+  }
+  auto cell = [&](std::string_view column) -> std::string_view {
+    auto it = index_.find(column);
+    return it == index_.end() ? std::string_view() : Trim(record.fields[it->second]);
+  };
+  auto place = [&](std::string_view column) { return CellPlace{record.line, column}; };
+
+  const catalog::Region* region = collector_.ResolveRegion(cell("region"), place("region"));
+  const catalog::Indicator* indicator =
+      collector_.ResolveIndicator(cell("indicator"), place("indicator"));
+  if (region == nullptr || indicator == nullptr) return;
+  if (!collector_.IsOwn(*region)) {
+    collector_.CountSkipped(*region);
+    return;
+  }
+
+  absl::StatusOr<period::Period> period = ParseAnyPeriod(cell("period"));
+  if (!period.ok()) {
+    collector_.AddError(place("period"), cell("period"), std::string(period.status().message()));
+    return;
+  }
+  if (std::string_view unit = cell("unit"); !unit.empty() && unit != indicator->unit) {
+    collector_.AddError(place("unit"), unit,
+                       i18n::Tr("unit differs from the catalog unit {} of indicator {}",
+                                indicator->unit, indicator->code));
+    return;
+  }
+  if (std::string_view text = cell("measure"); !text.empty()) {
+    std::optional<int> measure = ParseToken(text, kMeasures);
+    if (!measure || *measure != indicator->measure) {
+      collector_.AddError(place("measure"), text,
+                         i18n::Tr("measure must be {} for indicator {}",
+                                  TokenName(indicator->measure, kMeasures), indicator->code));
+      return;
+    }
+  }
+  if (std::string_view text = cell("value_kind"); !text.empty()) {
+    std::optional<int> kind = ParseToken(text, kValueKinds);
+    if (!kind || *kind != indicator->value_kind) {
+      collector_.AddError(
+          place("value_kind"), text,
+          i18n::Tr("value_kind must be {} for indicator {}",
+                   TokenName(indicator->value_kind, kValueKinds), indicator->code));
+      return;
+    }
+  }
+  proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
+  if (std::string_view text = cell("status"); !text.empty()) {
+    std::optional<int> parsed = ParseToken(text, kStatuses);
+    if (!parsed) {
+      collector_.AddError(place("status"), text,
+                         i18n::Tr("invalid status; use one of {}", TokenList(kStatuses)));
+      return;
+    }
+    status = static_cast<proto::DataStatus>(*parsed);
+  }
+  // The revision column is written for the record's history; the node
+  // numbers revisions itself, so an import only checks the cell.
+  if (std::string_view text = cell("revision");
+      !text.empty() && text.find_first_not_of("0123456789") != std::string_view::npos) {
+    collector_.AddError(place("revision"), text,
+                       i18n::Tr("revision must be a whole number or empty"));
+    return;
+  }
+
+  collector_.Add(*indicator, *region, *period, cell("value"), place("value"),
+                std::string(cell("note")), status);
+}
+
+absl::Status ReadLongCsv(std::string_view text, Collector& collector) {
+  LongCsvRows rows(collector);
+  absl::Status header_status;
+  bool first = true;
+  absl::Status status = ForEachCsvRecord(text, collector.file_name(), [&](CsvRecord& record) {
+    if (first) {
+      first = false;
+      header_status = rows.Header(record);
+      return header_status.ok();
+    }
+    rows.Row(record);
+    return true;
+  });
+  if (!header_status.ok()) return header_status;
+  return status;
 }
 
 }  // namespace yreb::importers::internal

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 
 #include "i18n/i18n.h"
 
@@ -233,8 +234,8 @@ absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file
   return decoded;
 }
 
-absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name) {
-  std::vector<CsvRecord> records;
+absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
+                              const std::function<bool(CsvRecord& record)>& visit) {
   CsvRecord record;
   std::string field;
   int line = 1;
@@ -242,6 +243,7 @@ absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::stri
   bool in_quotes = false;
   bool field_was_quoted = false;
   int quote_line = 0;
+  bool stopped = false;
 
   auto end_field = [&] {
     record.fields.push_back(std::move(field));
@@ -250,12 +252,12 @@ absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::stri
   };
   auto end_record = [&] {
     end_field();
-    records.push_back(std::move(record));
-    record = CsvRecord();
+    stopped = !visit(record);
+    record.fields.clear();
     record.line = line;
   };
 
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size() && !stopped; ++i) {
     char c = text[i];
     if (in_quotes) {
       if (c == '"') {
@@ -287,11 +289,24 @@ absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::stri
       field.push_back(c);
     }
   }
+  if (stopped) return absl::OkStatus();
   if (in_quotes) {
     return absl::InvalidArgumentError(
         i18n::Tr("{}: line {}: a quoted field is not closed", std::string(file_name), quote_line));
   }
   if (!field.empty() || !record.fields.empty()) end_record();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name,
+                                                size_t max_records) {
+  std::vector<CsvRecord> records;
+  absl::Status status = ForEachCsvRecord(text, file_name, [&](CsvRecord& record) {
+    records.push_back(std::move(record));
+    record = CsvRecord();
+    return records.size() < max_records;
+  });
+  if (!status.ok()) return status;
   return records;
 }
 

@@ -2,6 +2,8 @@
 #ifndef YREB_IMPORTERS_TEXT_H_
 #define YREB_IMPORTERS_TEXT_H_
 
+#include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,11 +47,20 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 
-// Splits text into RFC 4180 records: ',' separates fields, '"' quotes a field
-// that may contain ',', '"' (doubled) and line breaks; records end at LF or
-// CRLF. A quote inside an unquoted field is kept as text. Returns
-// InvalidArgument naming the line when a quoted field is never closed.
-absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name);
+// Calls `visit` for each RFC 4180 record of `text` in order, until it returns
+// false: ',' separates fields, '"' quotes a field that may contain ',', '"'
+// (doubled) and line breaks, and records end at LF or CRLF. A quote inside an
+// unquoted field is kept as text. `visit` may move from the record. Returns
+// InvalidArgument naming the line when a quoted field is never closed, after
+// the records before it were visited.
+absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
+                              const std::function<bool(CsvRecord& record)>& visit);
+
+// Returns the first `max_records` records of `text` (all by default), split
+// as ForEachCsvRecord does.
+absl::StatusOr<std::vector<CsvRecord>> SplitCsv(
+    std::string_view text, std::string_view file_name,
+    size_t max_records = std::numeric_limits<size_t>::max());
 
 // Removes ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends.
 std::string_view Trim(std::string_view text);

@@ -69,9 +69,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   }
   if (!reply.errors().empty()) return reply;
 
-  std::vector<proto::Record> records;
-  records.reserve(parsed->observations.size());
-  for (const importers::Observation& observation : parsed->observations) {
+  // Records are built one at a time, and the import's cells are kept as indexes
+  // into the observations until the commit, so a large file costs little
+  // memory beyond its parsed observations.
+  auto to_record = [&](const importers::Observation& observation) {
     proto::Record record;
     record.set_indicator(observation.indicator);
     record.set_region(observation.region);
@@ -84,8 +85,13 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
                                                                            : request.status());
     record.set_catalog_version(catalog_->version());
     record.set_note(observation.note);
-    records.push_back(std::move(record));
-  }
+    return record;
+  };
+  struct StagedCell {
+    size_t observation;
+    uint32_t revision;
+    uint64_t sequence;
+  };
   std::string file_hash = crypto::ToHex(crypto::Sha256(request.content()));
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
@@ -95,10 +101,11 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   // chunks; their records count only with the commit entry at the end.
   auto job = [&](sync::AppendContext& context) -> absl::Status {
     uint64_t import_id = context.next_sequence();
-    std::vector<storage::CellRevision> cells;
+    std::vector<StagedCell> cells;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
-    for (proto::Record& record : records) {
+    for (size_t index = 0; index < parsed->observations.size(); ++index) {
+      proto::Record record = to_record(parsed->observations[index]);
       absl::StatusOr<std::optional<Latest>> latest =
           LatestInGroup(context, record.indicator(), record.region(), record.period());
       if (!latest.ok()) return latest.status();
@@ -118,10 +125,16 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       record.set_import_id(import_id);
       uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, record.SerializeAsString());
       if (first_sequence == 0) first_sequence = sequence;
-      cells.push_back(storage::CellRevision{record.indicator(), record.region(), record.period(),
-                                            revision, log_->origin(), sequence});
-      context.scratch()[CellKey(record.indicator(), record.region(), record.period())] =
-          fmt::format("{}|0|{}|{}", revision, static_cast<int>(record.status()), record.value());
+      cells.push_back(StagedCell{index, revision, sequence});
+      // A job earlier in this group may have written the same cell; later
+      // jobs must see this revision instead. Other cells of the import reach
+      // later jobs through the store (see the flush below).
+      auto written = context.scratch().find(
+          CellKey(record.indicator(), record.region(), record.period()));
+      if (written != context.scratch().end()) {
+        written->second = fmt::format("{}|0|{}|{}", revision, static_cast<int>(record.status()),
+                                      record.value());
+      }
       if (++in_chunk >= chunk) {
         if (absl::Status status = context.Flush(); !status.ok()) return status;
         in_chunk = 0;
@@ -137,11 +150,18 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     commit.set_first_sequence(first_sequence);
     uint64_t commit_sequence =
         context.Append(proto::ENTRY_KIND_IMPORT_COMMIT, commit.SerializeAsString());
-    for (const storage::CellRevision& cell : cells) context.batch().PutCell(cell);
+    for (const StagedCell& cell : cells) {
+      const importers::Observation& observation = parsed->observations[cell.observation];
+      context.batch().PutCell(storage::CellRevision{observation.indicator, observation.region,
+                                                    observation.period, cell.revision,
+                                                    log_->origin(), cell.sequence});
+    }
     reply.set_import_id(import_id);
     reply.set_first_sequence(first_sequence);
     reply.set_last_sequence(commit_sequence);
-    return absl::OkStatus();
+    // Writes the commit and the cells now, so that later jobs of this group
+    // find the import's revisions in the store.
+    return context.Flush();
   };
 
   absl::Status status = log_->Run(job);

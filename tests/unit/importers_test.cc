@@ -442,6 +442,32 @@ TEST(ImportLongCsv, HandMadeFileWithNames) {
   EXPECT_NE(result->errors[2].reason.find("provinces only"), std::string::npos);
 }
 
+TEST(ImportLongCsv, LongFileKeepsLineNumbers) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  // More rows than the records read to recognize the layout, a note that
+  // spans two lines, and a bad row near the end.
+  std::string text = "indicator,region,period,value,unit,note\n";
+  text += "gdp,420000,1999,1.5,亿元,\"first line\nsecond line\"\n";
+  for (int year = 1000; year < 1600; ++year) {
+    text += "gdp,420000," + std::to_string(year) + ",2.25,亿元,\n";
+  }
+  text += "gdp,420000,2000,not a number,亿元,\n";
+  absl::StatusOr<ParseResult> result = Parse(text, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->format, "long-csv");
+  EXPECT_EQ(result->observations.size(), 601u);
+  const Observation* noted = Find(*result, "gdp", "420000", "1999");
+  ASSERT_NE(noted, nullptr);
+  EXPECT_EQ(noted->note, "first line\nsecond line");
+  EXPECT_EQ(noted->line, 2);
+  const Observation* last = Find(*result, "gdp", "420000", "1599");
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->line, 603);
+  ASSERT_EQ(result->errors.size(), 1u) << Describe(result->errors);
+  EXPECT_EQ(result->errors[0].line, 604);
+  EXPECT_EQ(result->errors[0].value, "not a number");
+}
+
 // A small portal export in UTF-8 that the bad-input cases below break.
 const std::string kGoodPortal =
     "数据库：分省年度数据\n"
