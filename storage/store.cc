@@ -87,72 +87,107 @@ absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
 Batch::Batch() = default;
 Batch::~Batch() = default;
 
+namespace {
+
+void PutVarint(std::string* out, size_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+size_t GetVarint(std::string_view data, size_t* offset) {
+  size_t value = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<unsigned char>(data[(*offset)++]);
+    value |= static_cast<size_t>(byte & 0x7F) << shift;
+    if (byte < 0x80) return value;
+  }
+}
+
+std::string CellKey(const CellRevision& cell) {
+  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
+  PutBigEndian(&key, cell.revision, 4);
+  PutBigEndian(&key, cell.origin, 4);
+  PutBigEndian(&key, cell.sequence, 8);
+  return key;
+}
+
+}  // namespace
+
+void Batch::Add(int family, bool is_delete, std::string_view key, std::string_view value) {
+  data_.push_back(static_cast<char>(family | (is_delete ? 0x80 : 0)));
+  PutVarint(&data_, key.size());
+  data_.append(key);
+  PutVarint(&data_, value.size());
+  data_.append(value);
+  byte_size_ += key.size() + value.size();
+  if (family == kEntries && !is_delete) ++entry_count_;
+}
+
+Batch::Op Batch::Next(size_t* offset) const {
+  Op op;
+  auto head = static_cast<unsigned char>(data_[(*offset)++]);
+  op.family = head & 0x7F;
+  op.is_delete = (head & 0x80) != 0;
+  size_t key_size = GetVarint(data_, offset);
+  op.key = std::string_view(data_).substr(*offset, key_size);
+  *offset += key_size;
+  size_t value_size = GetVarint(data_, offset);
+  op.value = std::string_view(data_).substr(*offset, value_size);
+  *offset += value_size;
+  return op;
+}
+
 void Batch::PutEntry(uint32_t origin, uint64_t sequence, std::string_view encoded) {
-  ops_.push_back({kEntries, LogKey(origin, sequence), std::string(encoded)});
-  ++entry_count_;
+  Add(kEntries, false, LogKey(origin, sequence), encoded);
 }
 
 void Batch::PutHead(const entry::Head& head) {
-  ops_.push_back({kHeads, LogKey(head.origin, head.sequence), entry::EncodeHeadValue(head)});
+  Add(kHeads, false, LogKey(head.origin, head.sequence), entry::EncodeHeadValue(head));
 }
 
 void Batch::PutTip(const Tip& tip) {
   std::string value;
   PutBigEndian(&value, tip.sequence, 8);
   value.append(crypto::AsBytes(tip.hash));
-  ops_.push_back({kTips, OriginKey(tip.origin), std::move(value)});
+  Add(kTips, false, OriginKey(tip.origin), value);
 }
 
-void Batch::PutCell(const CellRevision& cell) {
-  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
-  PutBigEndian(&key, cell.revision, 4);
-  PutBigEndian(&key, cell.origin, 4);
-  PutBigEndian(&key, cell.sequence, 8);
-  ops_.push_back({kCells, std::move(key), ""});
-}
+void Batch::PutCell(const CellRevision& cell) { Add(kCells, false, CellKey(cell), ""); }
 
 void Batch::PutMeta(std::string_view key, std::string_view value) {
-  ops_.push_back({kMeta, std::string(key), std::string(value)});
+  Add(kMeta, false, key, value);
 }
 
-void Batch::DeleteMeta(std::string_view key) {
-  ops_.push_back({kMeta, std::string(key), "", true});
-}
+void Batch::DeleteMeta(std::string_view key) { Add(kMeta, true, key, ""); }
 
 void Batch::DeleteEntry(uint32_t origin, uint64_t sequence) {
-  ops_.push_back({kEntries, LogKey(origin, sequence), "", true});
+  Add(kEntries, true, LogKey(origin, sequence), "");
 }
 
 void Batch::DeleteHead(uint32_t origin, uint64_t sequence) {
-  ops_.push_back({kHeads, LogKey(origin, sequence), "", true});
+  Add(kHeads, true, LogKey(origin, sequence), "");
 }
 
-void Batch::DeleteTip(uint32_t origin) { ops_.push_back({kTips, OriginKey(origin), "", true}); }
+void Batch::DeleteTip(uint32_t origin) { Add(kTips, true, OriginKey(origin), ""); }
 
-void Batch::DeleteCell(const CellRevision& cell) {
-  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
-  PutBigEndian(&key, cell.revision, 4);
-  PutBigEndian(&key, cell.origin, 4);
-  PutBigEndian(&key, cell.sequence, 8);
-  ops_.push_back({kCells, std::move(key), "", true});
-}
+void Batch::DeleteCell(const CellRevision& cell) { Add(kCells, true, CellKey(cell), ""); }
 
 void Batch::RollbackTo(size_t mark) {
-  while (ops_.size() > mark) {
-    if (ops_.back().family == kEntries && !ops_.back().is_delete) --entry_count_;
-    ops_.pop_back();
+  for (size_t offset = mark; offset < data_.size();) {
+    Op op = Next(&offset);
+    byte_size_ -= op.key.size() + op.value.size();
+    if (op.family == kEntries && !op.is_delete) --entry_count_;
   }
+  data_.resize(mark);
 }
 
 void Batch::Clear() {
-  ops_.clear();
+  data_.clear();
   entry_count_ = 0;
-}
-
-size_t Batch::byte_size() const {
-  size_t size = 0;
-  for (const Op& op : ops_) size += op.key.size() + op.value.size();
-  return size;
+  byte_size_ = 0;
 }
 
 namespace {
@@ -231,11 +266,13 @@ rocksdb::ColumnFamilyHandle* Store::Family(int id) const { return families_[id];
 
 absl::Status Store::Write(const Batch& batch, bool sync) {
   rocksdb::WriteBatch write_batch;
-  for (const Batch::Op& op : batch.ops_) {
+  for (size_t offset = 0; offset < batch.data_.size();) {
+    Batch::Op op = batch.Next(&offset);
+    rocksdb::Slice key(op.key.data(), op.key.size());
     if (op.is_delete) {
-      write_batch.Delete(Family(op.family), op.key);
+      write_batch.Delete(Family(op.family), key);
     } else {
-      write_batch.Put(Family(op.family), op.key, op.value);
+      write_batch.Put(Family(op.family), key, rocksdb::Slice(op.value.data(), op.value.size()));
     }
   }
   rocksdb::WriteOptions write_options;

@@ -67,25 +67,34 @@ class Batch {
   void DeleteCell(const CellRevision& cell);
 
   // Returns a mark for RollbackTo: the changes added so far.
-  size_t Mark() const { return ops_.size(); }
+  size_t Mark() const { return data_.size(); }
   // Drops every change added after `mark` was taken.
   void RollbackTo(size_t mark);
 
   size_t entry_count() const { return entry_count_; }
-  bool empty() const { return ops_.empty(); }
+  bool empty() const { return data_.empty(); }
   void Clear();
-  size_t byte_size() const;
+  // Returns the bytes of the keys and values added.
+  size_t byte_size() const { return byte_size_; }
 
  private:
   friend class Store;
   struct Op {
-    int family;
-    std::string key;
-    std::string value;
+    int family = 0;
     bool is_delete = false;
+    std::string_view key;
+    std::string_view value;
   };
-  std::vector<Op> ops_;
+  void Add(int family, bool is_delete, std::string_view key, std::string_view value);
+  // Decodes the change at `*offset` and moves the offset past it.
+  Op Next(size_t* offset) const;
+
+  // The changes in order, each as: family | 0x80 when a removal (1 byte),
+  // key length (varint), key, value length (varint), value. One buffer keeps
+  // a range of a million changes to tens of bytes each.
+  std::string data_;
   size_t entry_count_ = 0;
+  size_t byte_size_ = 0;
 };
 
 class Store {

@@ -186,3 +186,46 @@ TEST_F(OriginLogTest, ConcurrentWritersGetDistinctSequences) {
 
 }  // namespace
 }  // namespace yreb
+
+namespace yreb {
+namespace {
+
+TEST(StoreBatchTest, RollbackDropsLaterChangesOnly) {
+  std::unique_ptr<storage::Store> store =
+      *storage::Store::Open(testing::MakeTempDir("batch"), {.create_if_missing = true});
+  storage::Batch batch;
+  EXPECT_TRUE(batch.empty());
+  batch.PutEntry(320000, 1, "first");
+  batch.PutMeta("kept", "yes");
+  const size_t mark = batch.Mark();
+  EXPECT_EQ(batch.entry_count(), 1u);
+  EXPECT_EQ(batch.byte_size(), 12u + 5u + 4u + 3u);
+
+  // A value longer than one varint byte can count, and a removal.
+  const std::string large(70000, 'x');
+  batch.PutEntry(320000, 2, large);
+  batch.DeleteMeta("kept");
+  EXPECT_EQ(batch.entry_count(), 2u);
+  batch.RollbackTo(mark);
+  EXPECT_EQ(batch.entry_count(), 1u);
+  EXPECT_EQ(batch.byte_size(), 12u + 5u + 4u + 3u);
+
+  batch.PutEntry(320000, 2, large);
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  EXPECT_EQ(**store->GetEntry(320000, 1), "first");
+  EXPECT_EQ(**store->GetEntry(320000, 2), large);
+  EXPECT_EQ(**store->GetMeta("kept"), "yes");
+
+  batch.Clear();
+  EXPECT_TRUE(batch.empty());
+  batch.DeleteMeta("kept");
+  batch.DeleteEntry(320000, 1);
+  EXPECT_EQ(batch.entry_count(), 0u);
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  EXPECT_FALSE(store->GetMeta("kept")->has_value());
+  EXPECT_FALSE(store->GetEntry(320000, 1)->has_value());
+  EXPECT_EQ(**store->GetEntry(320000, 2), large);
+}
+
+}  // namespace
+}  // namespace yreb
