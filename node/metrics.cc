@@ -88,6 +88,24 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
             MetricType::Gauge);
   out.Add(status.members_size());
 
+  out.Begin("yreb_lead_epoch",
+            "Current lead epoch as this node evaluates the chain (0 without a manifest); the "
+            "lead label names its lead.",
+            MetricType::Gauge);
+  out.Add(static_cast<double>(status.lead_epoch()), {{"lead", Id(status.lead())}});
+  out.Begin("yreb_lead_disputed", "1 while the epoch after the current one is disputed.",
+            MetricType::Gauge);
+  out.Add(status.lead_dispute().empty() ? 0 : 1);
+  out.Begin("yreb_lead_may_coordinate",
+            "1 when this node is the lead of the current epoch and may act as coordinator.",
+            MetricType::Gauge);
+  out.Add(status.may_coordinate() ? 1 : 0);
+  out.Begin("yreb_void_coordinator_entries",
+            "Stored coordinator entries (catalog versions, releases) that the lead chain makes "
+            "void, e.g. a lead's entries after its fence.",
+            MetricType::Gauge);
+  out.Add(static_cast<double>(status.void_coordinator_entries()));
+
   out.Begin("yreb_peer_linked",
             "1 when this node dials the peer, 0 when the config's skip_peers excludes it.",
             MetricType::Gauge);
