@@ -88,24 +88,6 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
             MetricType::Gauge);
   out.Add(status.members_size());
 
-  out.Begin("yreb_lead_epoch",
-            "Current lead epoch as this node evaluates the chain (0 without a manifest); the "
-            "lead label names its lead.",
-            MetricType::Gauge);
-  out.Add(static_cast<double>(status.lead_epoch()), {{"lead", Id(status.lead())}});
-  out.Begin("yreb_lead_disputed", "1 while the epoch after the current one is disputed.",
-            MetricType::Gauge);
-  out.Add(status.lead_dispute().empty() ? 0 : 1);
-  out.Begin("yreb_lead_may_coordinate",
-            "1 when this node is the lead of the current epoch and may act as coordinator.",
-            MetricType::Gauge);
-  out.Add(status.may_coordinate() ? 1 : 0);
-  out.Begin("yreb_void_coordinator_entries",
-            "Stored coordinator entries (catalog versions, releases) that the lead chain makes "
-            "void, e.g. a lead's entries after its fence.",
-            MetricType::Gauge);
-  out.Add(static_cast<double>(status.void_coordinator_entries()));
-
   out.Begin("yreb_peer_linked",
             "1 when this node dials the peer, 0 when the config's skip_peers excludes it.",
             MetricType::Gauge);
@@ -216,10 +198,23 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Add(status.append_allowed() ? 0 : 1);
 
   out.Begin("yreb_lead_epoch",
-            "Placeholder: always 0 until lead rotation is implemented; then the current lead "
-            "epoch. Until then the genesis lead of the manifest leads epoch 1.",
+            "Current lead epoch as this node evaluates the chain (0 without a manifest); the "
+            "lead label names its lead.",
             MetricType::Gauge);
-  out.Add(0);
+  out.Add(static_cast<double>(status.lead_epoch()), {{"lead", Id(status.lead())}});
+  out.Begin("yreb_lead_disputed", "1 while the epoch after the current one is disputed.",
+            MetricType::Gauge);
+  out.Add(status.lead_dispute().empty() ? 0 : 1);
+  out.Begin("yreb_lead_may_coordinate",
+            "1 when this node is the lead of the current epoch and may act as coordinator.",
+            MetricType::Gauge);
+  out.Add(status.may_coordinate() ? 1 : 0);
+  out.Begin("yreb_void_coordinator_entries",
+            "Stored coordinator entries (catalog versions, releases) that the lead chain makes "
+            "void, e.g. a lead's entries after its fence.",
+            MetricType::Gauge);
+  out.Add(static_cast<double>(status.void_coordinator_entries()));
+
   out.Begin("yreb_release_verifications",
             "Placeholder: always 0 until release verification is implemented; then the sealed "
             "releases by verification result.",
