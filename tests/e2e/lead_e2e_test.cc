@@ -145,6 +145,13 @@ TEST(LeadHandoverTest, PlannedHandoverElevenNodes) {
   CommandResult refused = federation.Ctl(330000, {"lead", "handover", "--to", "320000"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("the lead of epoch 1 is 310000"), std::string::npos) << refused.err;
+  CommandResult chinese = testing::Yrebctl(federation.Config(330000),
+                                           {"lead", "handover", "--to", "320000"}, "",
+                                           std::chrono::seconds(30),
+                                           {{"LANGUAGE", "zh_CN"}, {"LC_ALL", "C.UTF-8"}});
+  EXPECT_EQ(chinese.exit_code, 1);
+  EXPECT_NE(chinese.err.find("第 1 届的牵头方是 310000 (上海市)"), std::string::npos)
+      << chinese.err;
 
   CommandResult handover = federation.Ctl(
       310000, {"--json", "lead", "handover", "--to", "320000", "--reason", "rotation 2025"});
