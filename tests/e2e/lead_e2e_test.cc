@@ -10,6 +10,7 @@
 // as every coordinator entry body carries it.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "crypto/crypto.h"
+#include "federation/manifest.h"
 #include "node/config.h"
 #include "proto/lead.pb.h"
 #include "proto/lead_admin.grpc.pb.h"
@@ -428,6 +431,94 @@ TEST(LeadAssignmentTest, PrecedenceSameOnAllNodes) {
     EXPECT_EQ(status["may_coordinate"], id == 340000) << id;
     if (reference.is_null()) reference = status["chain"];
     EXPECT_EQ(status["chain"], reference) << id;
+  }
+}
+
+// Signs manifest `version` with the members of the federation's manifest
+// version 1 that `keep` lists, and returns the statement file's path.
+std::string SignManifest(Federation& federation, uint64_t version,
+                         const std::vector<uint32_t>& keep) {
+  std::string root = federation.root() + "/root";
+  absl::StatusOr<federation::ManifestVersion> manifest =
+      federation::ParseManifestToml(ReadFile(root + "/manifest.toml"), "manifest.toml");
+  EXPECT_TRUE(manifest.ok()) << manifest.status().message();
+  proto::Manifest members = manifest->manifest;
+  members.clear_members();
+  for (const proto::Member& member : manifest->manifest.members()) {
+    if (std::find(keep.begin(), keep.end(), member.node_id()) != keep.end()) {
+      *members.add_members() = member;
+    }
+  }
+  absl::StatusOr<crypto::PrivateKey> key = crypto::ReadPrivateKey(root + "/root.key");
+  EXPECT_TRUE(key.ok()) << key.status().message();
+  std::string path = fmt::format("{}/manifest-{}.stmt", federation.root(), version);
+  std::ofstream(path, std::ios::binary) << federation::SignManifest(*key, version, members);
+  return path;
+}
+
+TEST(LeadAssignmentTest, TwoMajoritiesDisputeUntilRoot) {
+  // Manifest version 2 has three members and version 3 all five, so two
+  // disjoint groups can each be a majority of the version their votes name:
+  // 330000, 340000 and 360000 of version 3, and 310000 and 320000 of
+  // version 2.
+  const std::vector<uint32_t> members = {310000, 320000, 330000, 340000, 360000};
+  Federation federation(members, 310000);
+  ASSERT_TRUE(federation.StartAll({"--allow-test-entries"}));
+  std::string v2 = SignManifest(federation, 2, {310000, 320000, 330000});
+  std::string v3 = SignManifest(federation, 3, members);
+  for (uint32_t id : members) {
+    ASSERT_EQ(federation.Ctl(id, {"apply", v2}).exit_code, 0) << id;
+    ASSERT_EQ(federation.Ctl(id, {"apply", v3}).exit_code, 0) << id;
+  }
+  const uint64_t fence = OwnSequence(federation, 310000);
+
+  for (uint32_t id : {330000, 340000, 360000}) {
+    CommandResult vote = federation.Ctl(
+        id, {"lead", "sign-assignment", "--to", "330000", "--fence", std::to_string(fence)});
+    ASSERT_EQ(vote.exit_code, 0) << id << ": " << vote.err;
+  }
+  // Votes of 310000 and 320000 for the same epoch, made while version 2 was
+  // their newest manifest. The test tool appends them because the CLI names
+  // the newest version and the next epoch it sees.
+  for (uint32_t id : {310000, 320000}) {
+    proto::LeadAssignment vote;
+    vote.set_epoch(2);
+    vote.set_to(320000);
+    vote.set_fenced_lead(310000);
+    vote.set_fence(fence);
+    vote.set_manifest_version(2);
+    ASSERT_NE(AppendTestEntry(federation, id, proto::ENTRY_KIND_ASSIGNMENT_VOTE,
+                              vote.SerializeAsString()),
+              0u);
+  }
+
+  for (uint32_t id : members) {
+    json status = WaitLead(federation, id, [](const json& status) { return status["disputed"]; });
+    ASSERT_TRUE(status["disputed"].get<bool>()) << id << ": " << status.dump();
+    EXPECT_EQ(status["dispute"],
+              "epoch 2 has 2 different assignments signed by a majority; the root must decide")
+        << id;
+    EXPECT_EQ(status["epoch"], 1) << id;
+    EXPECT_FALSE(status["may_coordinate"].get<bool>()) << id;
+    EXPECT_EQ(federation.Status(id)["lead_dispute"], status["dispute"]) << id;
+  }
+  CommandResult handover = federation.Ctl(310000, {"lead", "handover", "--to", "320000"});
+  EXPECT_EQ(handover.exit_code, 1);
+  EXPECT_NE(handover.err.find("epoch 1 is disputed"), std::string::npos) << handover.err;
+
+  std::string statement = federation.root() + "/assign-2.stmt";
+  CommandResult sign = federation.Ctl(
+      330000, {"lead", "assign", "--to", "330000", "--fence", std::to_string(fence), "--key",
+               federation.root() + "/root/root.key", "--reason", "dispute resolved", "--out",
+               statement});
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  ASSERT_EQ(federation.Ctl(320000, {"apply", statement}).exit_code, 0);
+  for (uint32_t id : members) {
+    json status = WaitLead(federation, id, EpochIs(2, 330000));
+    ASSERT_EQ(status["epoch"], 2) << id << ": " << status.dump();
+    EXPECT_FALSE(status["disputed"].get<bool>()) << id;
+    EXPECT_EQ(status["chain"][1]["via"], "root") << id;
+    EXPECT_EQ(status["may_coordinate"], id == 330000) << id;
   }
 }
 
