@@ -160,8 +160,8 @@ for row in json.load(sys.stdin):
 step "Lead handover: the genesis lead 310000 (上海市) hands epoch 2 to 320000 (江苏省)"
 "$ctl" --config "$out/310000/node.toml" lead status
 "$ctl" --config "$out/310000/node.toml" lead handover --to 320000 --reason "轮值：上海市交江苏省"
-# The incoming lead accepts once it holds everything 310000 held at the
-# fence; until then accept is rejected and names what is missing.
+# Accept is rejected, naming what is missing, until the incoming lead has
+# stored every entry that 310000 had at the fence.
 accepted=0
 for _ in $(seq 1 150); do
   if "$ctl" --config "$out/320000/node.toml" lead accept 2>/dev/null; then
