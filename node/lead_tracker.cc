@@ -388,18 +388,24 @@ absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to,
   proposal.set_epoch(state.current().number);
   proposal.set_to(to);
   proposal.set_reason(reason);
-  absl::StatusOr<std::vector<storage::Tip>> tips = store_->GetTips();
-  if (!tips.ok()) return tips.status();
-  for (const storage::Tip& tip : *tips) {
-    if (tip.sequence == 0) continue;
-    proto::HeldTip* held = proposal.add_held();
-    held->set_origin(tip.origin);
-    held->set_sequence(tip.sequence);
-    held->set_hash(std::string(crypto::AsBytes(tip.hash)));
-  }
-  absl::StatusOr<uint64_t> sequence =
-      Append(proto::ENTRY_KIND_HANDOVER_PROPOSAL, proposal.SerializeAsString());
-  if (!sequence.ok()) return sequence.status();
+  // The vector is read on the writer thread right before the append, so it
+  // misses at most the entries that arrive while the proposal is written.
+  uint64_t fence = 0;
+  absl::Status status = log_->Run([&](sync::AppendContext& context) {
+    absl::StatusOr<std::vector<storage::Tip>> tips = context.store().GetTips();
+    if (!tips.ok()) return tips.status();
+    for (const storage::Tip& tip : *tips) {
+      if (tip.sequence == 0) continue;
+      proto::HeldTip* held = proposal.add_held();
+      held->set_origin(tip.origin);
+      held->set_sequence(tip.sequence);
+      held->set_hash(std::string(crypto::AsBytes(tip.hash)));
+    }
+    fence = context.Append(proto::ENTRY_KIND_HANDOVER_PROPOSAL, proposal.SerializeAsString());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  absl::StatusOr<uint64_t> sequence = fence;
   spdlog::info("handover proposed: epoch={} to={} fence={} origins_held={}",
                proposal.epoch(), to, *sequence, proposal.held_size());
 

@@ -184,7 +184,9 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Begin("yreb_alarms", "Alarms in the node's status, by kind.", MetricType::Gauge);
   std::map<std::string, uint64_t> alarms;
   for (const proto::Alarm& alarm : status.alarms()) ++alarms[alarm.kind()];
-  for (const char* kind : {"fork", "void", "future", "recovery"}) alarms.try_emplace(kind, 0);
+  for (const char* kind : {"fork", "void", "future", "recovery", "lead_dispute"}) {
+    alarms.try_emplace(kind, 0);
+  }
   for (const auto& [kind, count] : alarms) out.Add(static_cast<double>(count), {{"kind", kind}});
 
   out.Begin("yreb_database_bytes",

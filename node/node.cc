@@ -143,6 +143,21 @@ void FillLeadStatus(const LeadTracker& lead, proto::StatusReply* reply) {
   reply->set_lead_dispute(status->dispute());
   reply->set_may_coordinate(status->may_coordinate());
   reply->set_void_coordinator_entries(status->coordinator_entries_void());
+
+  // Void lead entries and a dispute are alarms like other void entries, so
+  // the status page and the alarm metric show them too.
+  for (const proto::VoidLeadEntry& entry : status->void_entries()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("void");
+    alarm->set_origin(entry.origin());
+    alarm->set_sequence(entry.sequence());
+    alarm->set_detail(entry.reason());
+  }
+  if (!status->dispute().empty()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("lead_dispute");
+    alarm->set_detail(status->dispute());
+  }
 }
 
 // Starts the [metrics] and [status_page] servers that the config enables.

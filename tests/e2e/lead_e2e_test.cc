@@ -224,7 +224,13 @@ TEST(LeadHandoverTest, StoppedOldLeadIsFenced) {
     EXPECT_EQ(status["coordinator_entries"]["counted"], 2) << id;  // `before` and `fresh`
     EXPECT_EQ(status["coordinator_entries"]["void"], 1) << id;
     EXPECT_EQ(status["epoch"], 2) << id;
-    EXPECT_EQ(federation.Status(id)["void_coordinator_entries"], 1) << id;
+    json node_status = federation.Status(id);
+    EXPECT_EQ(node_status["void_coordinator_entries"], 1) << id;
+    bool alarmed = false;
+    for (const json& alarm : node_status["alarms"]) {
+      alarmed |= alarm["kind"] == "void" && alarm["origin"] == 310000 && alarm["sequence"] == stale;
+    }
+    EXPECT_TRUE(alarmed) << id << ": " << node_status["alarms"].dump();
   }
   EXPECT_TRUE(FindVoid(LeadStatus(federation, 320000), 310000, before).is_null());
 }
@@ -500,7 +506,11 @@ TEST(LeadAssignmentTest, TwoMajoritiesDisputeUntilRoot) {
         << id;
     EXPECT_EQ(status["epoch"], 1) << id;
     EXPECT_FALSE(status["may_coordinate"].get<bool>()) << id;
-    EXPECT_EQ(federation.Status(id)["lead_dispute"], status["dispute"]) << id;
+    json node_status = federation.Status(id);
+    EXPECT_EQ(node_status["lead_dispute"], status["dispute"]) << id;
+    bool alarmed = false;
+    for (const json& alarm : node_status["alarms"]) alarmed |= alarm["kind"] == "lead_dispute";
+    EXPECT_TRUE(alarmed) << id << ": " << node_status["alarms"].dump();
   }
   CommandResult handover = federation.Ctl(310000, {"lead", "handover", "--to", "320000"});
   EXPECT_EQ(handover.exit_code, 1);
