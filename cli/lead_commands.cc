@@ -160,15 +160,16 @@ void PrintStatus(const proto::LeadStatusReply& reply) {
   for (const proto::LeadEpoch& epoch : reply.chain()) {
     std::cout << "  " << Tr("epoch {}: {}, by {}", epoch.number(), Named(epoch.lead()),
                             ViaText(epoch.via()));
-    if (!epoch.reason().empty()) std::cout << "; " << Tr("reason: {}", epoch.reason());
+    const std::string separator = Tr("; ");
+    if (!epoch.reason().empty()) std::cout << separator << Tr("reason: {}", epoch.reason());
     if (!epoch.signers().empty()) {
       std::string signers;
       for (uint32_t signer : epoch.signers()) {
         signers += (signers.empty() ? "" : ", ") + std::to_string(signer);
       }
-      std::cout << "; " << Tr("signed by {}", signers);
+      std::cout << separator << Tr("signed by {}", signers);
     }
-    if (epoch.fenced()) std::cout << "; " << Tr("fence at its sequence {}", epoch.fence());
+    if (epoch.fenced()) std::cout << separator << Tr("fence at its sequence {}", epoch.fence());
     std::cout << "\n";
   }
 
