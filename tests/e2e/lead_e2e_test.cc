@@ -394,7 +394,18 @@ TEST(LeadAssignmentTest, PrecedenceSameOnAllNodes) {
   // stops dialing the other.
   SetSkipPeers(federation, 320000, "310000, 330000, 340000, 360000");
   for (uint32_t id : {310000, 330000, 340000, 360000}) SetSkipPeers(federation, id, "320000");
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (uint32_t id : members) {
+    // Reloaded: no session of `id` to the other side is linked or open.
+    ASSERT_TRUE(federation.WaitStatus(id, [id](const json& status) {
+      for (const json& peer : status["peers"]) {
+        bool across = (id == 320000) != (peer["node_id"] == 320000);
+        if (across && (peer["linked"].get<bool>() || peer["connected"].get<bool>())) {
+          return false;
+        }
+      }
+      return true;
+    })) << id;
+  }
   CommandResult accept = federation.Ctl(320000, {"lead", "accept"});
   ASSERT_EQ(accept.exit_code, 0) << accept.err;
   EXPECT_EQ(WaitLead(federation, 320000, EpochIs(2, 320000))["lead"], 320000);
