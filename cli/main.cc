@@ -20,6 +20,7 @@
 #include "cli/files.h"
 #include "cli/backup_commands.h"
 #include "cli/federation_commands.h"
+#include "cli/lead_commands.h"
 #include "crypto/crypto.h"
 #include "i18n/cli_help.h"
 #include "i18n/i18n.h"
@@ -271,7 +272,12 @@ int RunStatus(AdminClient& client, bool as_json) {
                       {"recovery", reply.recovery()},
                       {"void_entries", reply.void_entries()},
                       {"future_entries", reply.future_entries()},
-                      {"sent_entries", sent}}
+                      {"sent_entries", sent},
+                      {"lead_epoch", reply.lead_epoch()},
+                      {"lead", reply.lead()},
+                      {"lead_dispute", reply.lead_dispute()},
+                      {"may_coordinate", reply.may_coordinate()},
+                      {"void_coordinator_entries", reply.void_coordinator_entries()}}
                      .dump(2)
               << "\n";
     return 0;
@@ -292,6 +298,20 @@ int RunStatus(AdminClient& client, bool as_json) {
                              tip.hash().substr(0, 16));
   }
   std::cout << Tr("database size: {} bytes", reply.database_bytes()) << "\n";
+  if (reply.lead_epoch() != 0) {
+    std::cout << Tr("lead: epoch {}, {} ({}){}", reply.lead_epoch(), reply.lead(),
+                    node::MemberProvinceName(reply.lead()),
+                    reply.may_coordinate() ? Tr("; this node is the coordinator") : "")
+              << "\n";
+  }
+  if (!reply.lead_dispute().empty()) {
+    std::cout << Tr("lead: DISPUTED: {}", reply.lead_dispute()) << "\n";
+  }
+  if (reply.void_coordinator_entries() != 0) {
+    std::cout << Tr("void coordinator entries: {} (yrebctl lead status lists them)",
+                    reply.void_coordinator_entries())
+              << "\n";
+  }
 
   if (!reply.peers().empty()) {
     std::cout << Tr("peers:") << "\n";
@@ -703,11 +723,13 @@ int main(int argc, char** argv) {
 
   auto run_federation_command = RegisterFederationCommands(app, config_path, as_json);
   auto run_backup_command = RegisterBackupCommands(app, config_path, as_json);
+  auto run_lead_command = RegisterLeadCommands(app, config_path, as_json);
 
   CLI11_PARSE(app, argc, argv);
 
   if (std::optional<int> code = run_federation_command()) return *code;
   if (std::optional<int> code = run_backup_command()) return *code;
+  if (std::optional<int> code = run_lead_command()) return *code;
 
   if (keygen->parsed()) return RunKeygen(key_prefix);
   if (init->parsed()) return RunInit(node_id, init_dir);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "federation/fork_resolution.h"
+#include "federation/lead_assignment.h"
 #include "i18n/i18n.h"
 
 namespace yreb::federation {
@@ -91,6 +92,14 @@ absl::StatusOr<CheckedStatement> CheckStatement(std::string_view encoded,
     if (!resolution.ok()) {
       return absl::InvalidArgumentError(Tr("fork resolution version {} is invalid: {}",
                                            view->version, resolution.status().message()));
+    }
+    return result;
+  }
+  if (view->kind == static_cast<uint8_t>(StatementKind::kLeadAssignment)) {
+    absl::StatusOr<proto::LeadAssignment> assignment = ParseLeadAssignmentBody(view->body);
+    if (!assignment.ok()) {
+      return absl::InvalidArgumentError(Tr("lead assignment version {} is invalid: {}",
+                                           view->version, assignment.status().message()));
     }
     return result;
   }
@@ -227,9 +236,18 @@ absl::StatusOr<ApplyResult> Membership::Apply(std::string_view encoded, std::str
 }
 
 absl::StatusOr<std::vector<std::string>> Membership::StatementBodies(uint8_t kind) const {
+  absl::StatusOr<std::vector<VersionedBody>> statements = VersionedBodies(kind);
+  if (!statements.ok()) return statements.status();
+  std::vector<std::string> bodies;
+  for (VersionedBody& statement : *statements) bodies.push_back(std::move(statement.body));
+  return bodies;
+}
+
+absl::StatusOr<std::vector<Membership::VersionedBody>> Membership::VersionedBodies(
+    uint8_t kind) const {
   absl::StatusOr<std::vector<IndexRecord>> index = ReadIndex(*store_);
   if (!index.ok()) return index.status();
-  std::vector<std::string> bodies;
+  std::vector<VersionedBody> bodies;
   for (const IndexRecord& record : *index) {
     if (record.kind != kind) continue;
     absl::StatusOr<std::optional<std::string>> bytes =
@@ -239,7 +257,7 @@ absl::StatusOr<std::vector<std::string>> Membership::StatementBodies(uint8_t kin
     // Stored statements verified when applied; decoding again only finds
     // the body.
     absl::StatusOr<StatementView> view = DecodeStatement(**bytes);
-    if (view.ok()) bodies.emplace_back(view->body);
+    if (view.ok()) bodies.push_back({record.version, std::string(view->body)});
   }
   return bodies;
 }

@@ -5,8 +5,9 @@
 // peers. Apply accepts a statement only when the root key signed it and its
 // body is valid for its kind. A manifest must also not be older than the
 // stored newest manifest, so a replayed old manifest can never bring back a
-// removed member or a revoked key. Fork resolutions (kind 3) all stay in
-// force, whatever their versions. Thread-safe.
+// removed member or a revoked key. Fork resolutions (kind 3) and lead
+// assignments (kind 2) all stay stored, whatever their versions; the lead
+// chain picks among assignments. Thread-safe.
 #ifndef YREB_FEDERATION_MEMBERSHIP_H_
 #define YREB_FEDERATION_MEMBERSHIP_H_
 
@@ -60,6 +61,14 @@ class Membership {
   // Returns the bodies of every stored statement of `kind`, oldest version
   // first.
   absl::StatusOr<std::vector<std::string>> StatementBodies(uint8_t kind) const;
+
+  struct VersionedBody {
+    uint64_t version = 0;
+    std::string body;
+  };
+  // Returns the version and body of every stored statement of `kind`, oldest
+  // version first.
+  absl::StatusOr<std::vector<VersionedBody>> VersionedBodies(uint8_t kind) const;
 
   // Calls `listener` after each newly stored statement of any kind, with its
   // body, on the applying thread. Listeners must not call Apply.

@@ -15,6 +15,7 @@ using i18n::Tr;
 std::string KindName(uint8_t kind) {
   if (kind == static_cast<uint8_t>(StatementKind::kManifest)) return "manifest";
   if (kind == static_cast<uint8_t>(StatementKind::kForkResolution)) return "fork-resolution";
+  if (kind == static_cast<uint8_t>(StatementKind::kLeadAssignment)) return "lead-assignment";
   return "kind " + std::to_string(kind);
 }
 

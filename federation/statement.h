@@ -32,15 +32,15 @@ inline constexpr size_t kStatementHeaderSize = 8 + 1 + 1 + 8 + kRootKeyIdSize + 
 inline constexpr size_t kStatementOverhead = kStatementHeaderSize + crypto::kSignatureSize;
 inline constexpr size_t kMaxStatementBodySize = 1 << 20;
 
-// What a statement decides. Versions count separately per kind. Value 2
-// (emergency lead assignment) is reserved.
+// What a statement decides. Versions count separately per kind.
 enum class StatementKind : uint8_t {
   kManifest = 1,
+  kLeadAssignment = 2,
   kForkResolution = 3,
 };
 
-// Returns "manifest", "fork-resolution", or "kind N" for a kind this build
-// does not know.
+// Returns "manifest", "lead-assignment", "fork-resolution", or "kind N" for a
+// kind this build does not know.
 std::string KindName(uint8_t kind);
 
 // The decoded fields of a statement; `body` views the bytes decoded.

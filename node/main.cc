@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
                Tr("allow appends to a store restored from a backup without recovering newer "
                   "entries from peers; only when no entry of this node newer than the backup "
                   "exists anywhere"));
+  // Test-only and hidden from --help: see StartOptions::allow_test_entries.
+  app.add_flag("--allow-test-entries", options.allow_test_entries)->group("");
   app.set_version_flag("--version", YREB_VERSION);
   yreb::i18n::LocalizeHelp(&app);
   CLI11_PARSE(app, argc, argv);

@@ -184,7 +184,9 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Begin("yreb_alarms", "Alarms in the node's status, by kind.", MetricType::Gauge);
   std::map<std::string, uint64_t> alarms;
   for (const proto::Alarm& alarm : status.alarms()) ++alarms[alarm.kind()];
-  for (const char* kind : {"fork", "void", "future", "recovery"}) alarms.try_emplace(kind, 0);
+  for (const char* kind : {"fork", "void", "future", "recovery", "lead_dispute"}) {
+    alarms.try_emplace(kind, 0);
+  }
   for (const auto& [kind, count] : alarms) out.Add(static_cast<double>(count), {{"kind", kind}});
 
   out.Begin("yreb_database_bytes",
@@ -198,10 +200,23 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Add(status.append_allowed() ? 0 : 1);
 
   out.Begin("yreb_lead_epoch",
-            "Placeholder: always 0 until lead rotation is implemented; then the current lead "
-            "epoch. Until then the genesis lead of the manifest leads epoch 1.",
+            "Current lead epoch as this node evaluates the chain (0 without a manifest); the "
+            "lead label names its lead.",
             MetricType::Gauge);
-  out.Add(0);
+  out.Add(static_cast<double>(status.lead_epoch()), {{"lead", Id(status.lead())}});
+  out.Begin("yreb_lead_disputed", "1 while the epoch after the current one is disputed.",
+            MetricType::Gauge);
+  out.Add(status.lead_dispute().empty() ? 0 : 1);
+  out.Begin("yreb_lead_may_coordinate",
+            "1 when this node is the lead of the current epoch and may act as coordinator.",
+            MetricType::Gauge);
+  out.Add(status.may_coordinate() ? 1 : 0);
+  out.Begin("yreb_void_coordinator_entries",
+            "Stored coordinator entries (catalog versions, releases) that the lead chain makes "
+            "void, e.g. a lead's entries after its fence.",
+            MetricType::Gauge);
+  out.Add(static_cast<double>(status.void_coordinator_entries()));
+
   out.Begin("yreb_release_verifications",
             "Placeholder: always 0 until release verification is implemented; then the sealed "
             "releases by verification result.",

@@ -17,6 +17,8 @@
 #include "node/admin_service.h"
 #include "node/backup.h"
 #include "node/federation_setup.h"
+#include "node/lead_admin_service.h"
+#include "node/lead_tracker.h"
 #include "node/metrics.h"
 #include "node/records.h"
 #include "node/replication.h"
@@ -107,6 +109,8 @@ struct Node::Impl {
   std::unique_ptr<Records> records;
   std::unique_ptr<AdminService> admin;
   FederationParts federation;
+  std::unique_ptr<LeadTracker> lead;
+  std::unique_ptr<LeadAdminService> lead_admin;
   std::unique_ptr<Replication> replication;  // null unless [federation] and [peer]
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<Watchdog> watchdog;  // null unless systemd enabled it
@@ -127,6 +131,33 @@ absl::StatusOr<proto::StatusReply> CurrentStatus(const Node::Impl& impl) {
   proto::StatusReply reply;
   if (absl::Status status = impl.admin->FillStatus(&reply); !status.ok()) return status;
   return reply;
+}
+
+// Adds the lead chain's summary to a status reply; a node without a
+// manifest reports epoch 0 and may not coordinate.
+void FillLeadStatus(const LeadTracker& lead, proto::StatusReply* reply) {
+  absl::StatusOr<proto::LeadStatusReply> status = lead.Status();
+  if (!status.ok()) return;
+  reply->set_lead_epoch(status->epoch());
+  reply->set_lead(status->lead());
+  reply->set_lead_dispute(status->dispute());
+  reply->set_may_coordinate(status->may_coordinate());
+  reply->set_void_coordinator_entries(status->coordinator_entries_void());
+
+  // Void lead entries and a dispute are alarms like other void entries, so
+  // the status page and the alarm metric show them too.
+  for (const proto::VoidLeadEntry& entry : status->void_entries()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("void");
+    alarm->set_origin(entry.origin());
+    alarm->set_sequence(entry.sequence());
+    alarm->set_detail(entry.reason());
+  }
+  if (!status->dispute().empty()) {
+    proto::Alarm* alarm = reply->add_alarms();
+    alarm->set_kind("lead_dispute");
+    alarm->set_detail(status->dispute());
+  }
 }
 
 // Starts the [metrics] and [status_page] servers that the config enables.
@@ -249,6 +280,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   if (!federation.ok()) return federation.status();
   impl->federation = std::move(*federation);
 
+  impl->lead = std::make_unique<LeadTracker>(impl->store.get(), impl->federation.membership.get(),
+                                             impl->log.get(), config.node_id);
+  impl->lead_admin =
+      std::make_unique<LeadAdminService>(impl->lead.get(), options.allow_test_entries);
+  Replication* replication = nullptr;
   if (impl->federation.peer_server != nullptr && impl->federation.membership != nullptr &&
       impl->federation.tls.has_value()) {
     Replication::Options replication_options;
@@ -264,16 +300,20 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
         *impl->federation.tls, impl->log.get(), &impl->notifier);
     if (absl::Status status = impl->replication->Load(); !status.ok()) return status;
     impl->federation.peer_server->RegisterService(impl->replication->sync_service());
-    Replication* replication = impl->replication.get();
-    impl->admin->SetStatusExtension(
-        [replication](proto::StatusReply* reply) { replication->FillStatus(reply); });
+    replication = impl->replication.get();
   }
+  LeadTracker* lead = impl->lead.get();
+  impl->admin->SetStatusExtension([replication, lead](proto::StatusReply* reply) {
+    if (replication != nullptr) replication->FillStatus(reply);
+    FillLeadStatus(*lead, reply);
+  });
 
   if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + config.admin_socket, grpc::InsecureServerCredentials());
   builder.RegisterService(impl->admin.get());
   builder.RegisterService(impl->federation.admin.get());
+  builder.RegisterService(impl->lead_admin.get());
   builder.SetMaxReceiveMessageSize(kMaxAdminMessageBytes);
   builder.SetMaxSendMessageSize(kMaxAdminMessageBytes);
   mode_t old_mask = ::umask(0117);  // socket file 0660: owner and operator group
@@ -320,6 +360,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
 void Node::Wait() {
   if (impl_->admin_server != nullptr) impl_->admin_server->Wait();
 }
+
+LeadGate* Node::lead_gate() { return impl_->lead.get(); }
 
 absl::Status Node::Reload() {
   absl::StatusOr<Config> fresh = LoadConfig(impl_->config.path);

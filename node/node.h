@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "node/config.h"
+#include "node/lead_gate.h"
 
 namespace yreb::node {
 
@@ -26,6 +27,10 @@ struct StartOptions {
   // recovering newer entries from peers first. Only when no entry of this
   // node newer than the backup exists anywhere.
   bool accept_restored_log = false;
+  // Serves the test-only admin call that appends an entry of any kind
+  // without the lead rules (hidden flag --allow-test-entries). Never set in
+  // production: it lets the admin socket forge coordinator entries.
+  bool allow_test_entries = false;
 };
 
 // Meta key of the store's birth record: the fingerprint of the key that
@@ -58,6 +63,11 @@ class Node {
   // those that are not (SIGHUP). Other changed keys take effect only at the
   // next start. Fails, changing nothing, when the config file is invalid.
   absl::Status Reload();
+
+  // The lead chain of this node: coordinator commands ask it for their
+  // epoch and judge received coordinator entries with it. Valid until the
+  // node is destroyed.
+  LeadGate* lead_gate();
 
   struct Impl;
 

@@ -115,13 +115,23 @@ json LeadSection(const StatusViewInput& input) {
     lead["note"] = Tr("No manifest is stored, so no lead is known.");
     return lead;
   }
-  uint32_t genesis = input.manifest->manifest.genesis_lead();
-  lead["lead"] = genesis;
-  lead["lead_name"] = RegionName(*input.catalog, std::to_string(genesis));
+  // The status reply carries the evaluated lead chain; epoch 0 means it
+  // could not be evaluated, and the manifest's genesis lead is shown.
+  const proto::StatusReply& status = *input.status;
+  uint32_t current = status.lead_epoch() != 0 ? status.lead()
+                                              : input.manifest->manifest.genesis_lead();
+  lead["epoch"] = status.lead_epoch() != 0 ? status.lead_epoch() : 1;
+  lead["lead"] = current;
+  lead["lead_name"] = RegionName(*input.catalog, std::to_string(current));
   lead["manifest_version"] = input.manifest->version;
-  lead["note"] = Tr("Epoch 1 with the genesis lead of manifest version {}; lead handover is not "
-                    "implemented yet.",
-                    input.manifest->version);
+  lead["disputed"] = !status.lead_dispute().empty();
+  if (!status.lead_dispute().empty()) {
+    lead["note"] = Tr("disputed: {}", status.lead_dispute());
+  } else if (status.may_coordinate()) {
+    lead["note"] = Tr("this node is the coordinator");
+  } else {
+    lead["note"] = Tr("yrebctl lead status shows the chain of epochs");
+  }
   return lead;
 }
 

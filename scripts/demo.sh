@@ -3,8 +3,10 @@
 # Economic Belt members on 127.0.0.1. It installs packages, builds, and creates
 # keys, certificates and the signed manifest. Then it starts eleven nodes, has
 # each import its province's rows from the real published files, and waits
-# until all hold identical copies. It ends with each node's status and the
-# shared quarterly view. Usage: scripts/demo.sh [--keep] [--out DIR]
+# until all hold identical copies. It shows each node's status and the
+# shared quarterly view, and ends with a handover of the lead from the
+# genesis lead 310000 to 320000, shown in every node's lead status.
+# Usage: scripts/demo.sh [--keep] [--out DIR]
 #   --keep     leave the nodes running at the end (stop them with
 #              scripts/demo.sh --stop --out DIR)
 #   --out DIR  where the federation lives (default ./demo-run)
@@ -154,6 +156,48 @@ for row in json.load(sys.stdin):
         print("  {}  {}  {:>12} {}  (origin {})".format(
             row["region"], row["period"], row["value"], row["unit"], row["origin"]))
 '
+
+step "Lead handover: the genesis lead 310000 (上海市) hands epoch 2 to 320000 (江苏省)"
+"$ctl" --config "$out/310000/node.toml" lead status
+"$ctl" --config "$out/310000/node.toml" lead handover --to 320000 --reason "轮值：上海市交江苏省"
+# Accept is rejected, naming what is missing, until the incoming lead has
+# stored every entry that 310000 had at the fence.
+accepted=0
+for _ in $(seq 1 150); do
+  if "$ctl" --config "$out/320000/node.toml" lead accept 2>/dev/null; then
+    accepted=1
+    break
+  fi
+  sleep 0.2
+done
+if [ "$accepted" != 1 ]; then
+  "$ctl" --config "$out/320000/node.toml" lead accept || true
+  echo "demo.sh: 320000 could not accept the handover within 30 s; see $out/*/node.log" >&2
+  exit 1
+fi
+
+step "Lead status of every node after the handover"
+for id in "${members[@]}"; do
+  line=""
+  for _ in $(seq 1 100); do
+    line=$("$ctl" --config "$out/$id/node.toml" --json lead status | /usr/bin/python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+chain = " -> ".join("{} {} ({})".format(e["epoch"], e["lead"], e["via"]) for e in status["chain"])
+print("{}  epoch {}  lead {}  may coordinate: {}  chain: {}".format(
+    status["node_id"], status["epoch"], status["lead"],
+    "yes" if status["may_coordinate"] else "no", chain))')
+    case "$line" in *"epoch 2  lead 320000"*) break ;; esac
+    sleep 0.2
+  done
+  echo "  $line"
+  case "$line" in
+    *"epoch 2  lead 320000"*) ;;
+    *) echo "demo.sh: node $id does not report epoch 2 led by 320000" >&2; exit 1 ;;
+  esac
+done
+echo
+"$ctl" --config "$out/320000/node.toml" lead status
 
 if [ "$keep" = 1 ]; then
   echo

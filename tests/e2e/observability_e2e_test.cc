@@ -71,7 +71,10 @@ TEST(MetricsE2E, SeriesMoveWithBlockImportAndSync) {
   EXPECT_EQ(Metric(alone, "yreb_appends_blocked"), 1.0) << alone;
   EXPECT_EQ(Metric(alone, "yreb_members"), 2.0);
   EXPECT_EQ(Metric(alone, "yreb_peer_connected{peer=\"420000\"}"), 0.0);
-  EXPECT_EQ(Metric(alone, "yreb_lead_epoch"), 0.0);
+  // The manifest's genesis lead leads epoch 1 from the start.
+  EXPECT_EQ(Metric(alone, "yreb_lead_epoch{lead=\"320000\"}"), 1.0);
+  EXPECT_EQ(Metric(alone, "yreb_lead_may_coordinate"), 1.0);
+  EXPECT_EQ(Metric(alone, "yreb_void_coordinator_entries"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_release_verifications{result=\"verified\"}"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_forks"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_void_entries"), 0.0);

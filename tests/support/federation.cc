@@ -59,9 +59,9 @@ bool Federation::Start(uint32_t id, const std::vector<std::string>& args) {
   return node.WaitReady();
 }
 
-bool Federation::StartAll() {
+bool Federation::StartAll(const std::vector<std::string>& args) {
   for (uint32_t id : members_) {
-    if (!nodes_.at(id)->Start(Config(id), {}, Dir(id) + "/node.log", kEnglish)) return false;
+    if (!nodes_.at(id)->Start(Config(id), args, Dir(id) + "/node.log", kEnglish)) return false;
   }
   for (uint32_t id : members_) {
     if (!nodes_.at(id)->WaitReady()) return false;

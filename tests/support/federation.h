@@ -25,8 +25,8 @@ class Federation {
   ~Federation();
 
   bool Start(uint32_t id, const std::vector<std::string>& args = {});
-  // Starts every member and waits until each accepts appends.
-  bool StartAll();
+  // Starts every member with `args` and waits until each accepts appends.
+  bool StartAll(const std::vector<std::string>& args = {});
   void Stop(uint32_t id);
   void Kill(uint32_t id);
   // Sends `signal` to the node's process, e.g. SIGHUP to reload.

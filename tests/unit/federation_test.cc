@@ -8,6 +8,7 @@
 
 #include "federation/certificates.h"
 #include "federation/fork_resolution.h"
+#include "federation/lead_assignment.h"
 #include "federation/manifest.h"
 #include "federation/membership.h"
 #include "federation/statement.h"
@@ -180,6 +181,69 @@ TEST_F(FederationTest, InvalidForkResolutionRejected) {
   resolution.set_keep_sequence(6);
   resolution.set_keep_hash("short");
   EXPECT_FALSE(membership->Apply(SignForkResolution(root_, 1, resolution), "test").ok());
+}
+
+proto::LeadAssignment Assignment(uint64_t epoch, uint32_t to, uint32_t fenced) {
+  proto::LeadAssignment assignment;
+  assignment.set_epoch(epoch);
+  assignment.set_to(to);
+  assignment.set_fenced_lead(fenced);
+  assignment.set_fence(12);
+  assignment.set_manifest_version(1);
+  assignment.set_reason("lead lost");
+  return assignment;
+}
+
+TEST_F(FederationTest, LeadAssignmentsKeepEveryVersion) {
+  std::unique_ptr<Membership> membership = OpenMembership(root_.public_key());
+  ASSERT_TRUE(
+      membership->Apply(SignLeadAssignment(root_, 2, Assignment(2, 320000, 310000)), "test")
+          .ok());
+  absl::StatusOr<ApplyResult> older =
+      membership->Apply(SignLeadAssignment(root_, 1, Assignment(2, 330000, 310000)), "test");
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_EQ(KindName(older->kind), "lead-assignment");
+
+  absl::StatusOr<std::vector<Membership::VersionedBody>> stored =
+      membership->VersionedBodies(static_cast<uint8_t>(StatementKind::kLeadAssignment));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].version, 1u);
+  EXPECT_EQ((*stored)[1].version, 2u);
+  absl::StatusOr<proto::LeadAssignment> newest = ParseLeadAssignmentBody((*stored)[1].body);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  EXPECT_EQ(newest->to(), 320000u);
+  EXPECT_EQ(newest->fence(), 12u);
+}
+
+TEST_F(FederationTest, InvalidLeadAssignmentRejected) {
+  std::unique_ptr<Membership> membership = OpenMembership(root_.public_key());
+  struct Case {
+    proto::LeadAssignment assignment;
+    std::string reason;
+  };
+  proto::LeadAssignment no_manifest = Assignment(2, 320000, 310000);
+  no_manifest.set_manifest_version(0);
+  const std::vector<Case> cases = {
+      {Assignment(1, 320000, 310000), "epoch 1 is invalid"},
+      {Assignment(2, 320001, 310000), "to 320001 is not a province code"},
+      {Assignment(2, 320000, 0), "fenced_lead 0 is not a province code"},
+      {Assignment(2, 320000, 320000), "to and fenced_lead are both 320000"},
+      {no_manifest, "manifest_version must be 1 or more"},
+  };
+  for (const Case& test : cases) {
+    absl::StatusOr<ApplyResult> result =
+        membership->Apply(SignLeadAssignment(root_, 1, test.assignment), "test");
+    ASSERT_FALSE(result.ok()) << test.reason;
+    EXPECT_NE(result.status().message().find("lead assignment version 1 is invalid"),
+              std::string::npos)
+        << result.status();
+    EXPECT_NE(result.status().message().find(test.reason), std::string::npos) << result.status();
+  }
+  absl::StatusOr<std::vector<std::string>> stored =
+      membership->StatementBodies(static_cast<uint8_t>(StatementKind::kLeadAssignment));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->empty());
 }
 
 TEST_F(FederationTest, StatementsSurviveReopen) {

@@ -95,5 +95,26 @@ TEST(StatusToMetrics, LagBehindAndPlaceholders) {
   EXPECT_EQ(Find(families, "yreb_release_verifications")->metric.size(), 4u);
 }
 
+TEST(StatusToMetrics, LeadEpochAndVoidCoordinatorEntries) {
+  proto::StatusReply status;
+  status.set_node_id(310000);
+  status.set_lead_epoch(3);
+  status.set_lead(510000);
+  status.set_lead_dispute("epoch 4 has 2 different assignments signed by a majority");
+  status.set_void_coordinator_entries(2);
+  std::vector<prometheus::MetricFamily> families = StatusToMetrics(status);
+
+  const prometheus::MetricFamily* epoch = Find(families, "yreb_lead_epoch");
+  ASSERT_NE(epoch, nullptr);
+  ASSERT_EQ(epoch->metric.size(), 1u);
+  EXPECT_EQ(epoch->metric[0].gauge.value, 3);
+  ASSERT_EQ(epoch->metric[0].label.size(), 1u);
+  EXPECT_EQ(epoch->metric[0].label[0].name, "lead");
+  EXPECT_EQ(epoch->metric[0].label[0].value, "510000");
+  EXPECT_EQ(Find(families, "yreb_lead_disputed")->metric[0].gauge.value, 1);
+  EXPECT_EQ(Find(families, "yreb_lead_may_coordinate")->metric[0].gauge.value, 0);
+  EXPECT_EQ(Find(families, "yreb_void_coordinator_entries")->metric[0].gauge.value, 2);
+}
+
 }  // namespace
 }  // namespace yreb::node
