@@ -123,6 +123,29 @@ inline constexpr std::string_view kLongCsvHeader =
 // decimal number or a period that is not SDMX.
 absl::StatusOr<std::string> WriteLongCsv(const std::vector<ExportRow>& rows, Encoding encoding);
 
+// SDMX-CSV output. Version 2 (SDMX 3.0) starts each row with STRUCTURE
+// ("dataflow"), STRUCTURE_ID and ACTION ("I"); version 1 (SDMX 2.1) with
+// DATAFLOW. Both continue with the dimensions FREQ, REF_AREA and INDICATOR,
+// then TIME_PERIOD, OBS_VALUE and the attributes OBS_STATUS, UNIT_MEASURE
+// and UNIT_MULT.
+inline constexpr std::string_view kSdmxAgency = "YREB";
+inline constexpr std::string_view kSdmxDataflow = "YREB_SHARED";
+
+struct SdmxOptions {
+  int version = 2;  // 2 or 1
+};
+
+// Writes `rows` as SDMX-CSV in UTF-8 without a BOM, with CRLF line ends.
+// OBS_STATUS codes: P preliminary (初步核算), E preliminary verification
+// (初步核实), A final verification (最终核实), B revised (修订, a break in
+// the series); empty when the status is unknown. UNIT_MULT is the catalog's
+// power of ten. Returns InvalidArgument naming the row for an indicator the
+// catalog lacks, a value that is not decimal text or a period that is not
+// SDMX.
+absl::StatusOr<std::string> WriteSdmxCsv(const std::vector<ExportRow>& rows,
+                                         const catalog::Catalog& catalog,
+                                         const SdmxOptions& options);
+
 // Builds export rows from observations, taking region names from `catalog`.
 std::vector<ExportRow> ToExportRows(const std::vector<Observation>& observations,
                                     const catalog::Catalog& catalog);

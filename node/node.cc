@@ -16,7 +16,9 @@
 #include "i18n/i18n.h"
 #include "node/admin_service.h"
 #include "node/backup.h"
+#include "node/coordinator_service.h"
 #include "node/federation_setup.h"
+#include "node/genesis_lead_gate.h"
 #include "node/metrics.h"
 #include "node/records.h"
 #include "node/replication.h"
@@ -106,6 +108,8 @@ struct Node::Impl {
   std::unique_ptr<sync::OriginLog> log;
   std::unique_ptr<Records> records;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<LeadGate> lead_gate;
+  std::unique_ptr<CoordinatorService> coordinator;
   FederationParts federation;
   std::unique_ptr<Replication> replication;  // null unless [federation] and [peer]
   std::unique_ptr<grpc::Server> admin_server;
@@ -264,16 +268,31 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
         *impl->federation.tls, impl->log.get(), &impl->notifier);
     if (absl::Status status = impl->replication->Load(); !status.ok()) return status;
     impl->federation.peer_server->RegisterService(impl->replication->sync_service());
-    Replication* replication = impl->replication.get();
-    impl->admin->SetStatusExtension(
-        [replication](proto::StatusReply* reply) { replication->FillStatus(reply); });
   }
+
+  // Until the epoch chain lands, the manifest's genesis lead is the lead.
+  federation::Membership* membership = impl->federation.membership.get();
+  impl->lead_gate = std::make_unique<GenesisLeadGate>(
+      config.node_id, [membership]() -> std::shared_ptr<const federation::ManifestVersion> {
+        return membership != nullptr ? membership->NewestManifest() : nullptr;
+      });
+  impl->coordinator = std::make_unique<CoordinatorService>(impl->store.get(), impl->log.get(),
+                                                           impl->lead_gate.get());
+  Replication* replication = impl->replication.get();
+  CoordinatorService* coordinator = impl->coordinator.get();
+  impl->admin->SetStatusExtension([replication, coordinator](proto::StatusReply* reply) {
+    if (replication != nullptr) replication->FillStatus(reply);
+    if (absl::Status status = coordinator->FillStatus(reply); !status.ok()) {
+      spdlog::error("release check failed: error=\"{}\"", status.message());
+    }
+  });
 
   if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + config.admin_socket, grpc::InsecureServerCredentials());
   builder.RegisterService(impl->admin.get());
   builder.RegisterService(impl->federation.admin.get());
+  builder.RegisterService(impl->coordinator.get());
   builder.SetMaxReceiveMessageSize(kMaxAdminMessageBytes);
   builder.SetMaxSendMessageSize(kMaxAdminMessageBytes);
   mode_t old_mask = ::umask(0117);  // socket file 0660: owner and operator group
@@ -371,6 +390,7 @@ void Node::Shutdown() {
     impl_->log.reset();  // drains the queued commit groups
     impl_->replication.reset();
     impl_->records.reset();
+    impl_->coordinator.reset();
     impl_->store.reset();
     std::error_code error;
     std::filesystem::remove(impl_->config.admin_socket, error);
