@@ -14,9 +14,8 @@ namespace {
 
 using i18n::Tr;
 using nlohmann::json;
+using coordinator::ChinaTime;
 using std::chrono::system_clock;
-
-constexpr std::chrono::hours kChinaOffset{8};
 
 bool Chinese() { return i18n::CurrentLang() == i18n::Lang::kChinese; }
 
@@ -29,17 +28,6 @@ std::string RegionName(const catalog::Catalog& catalog, const std::string& code)
 
 std::string IndicatorName(const catalog::Indicator& indicator) {
   return Chinese() || indicator.name_en.empty() ? indicator.name_zh : indicator.name_en;
-}
-
-// Formats a Unix-ms instant as ISO 8601 in China Standard Time.
-std::string ChinaTime(system_clock::time_point instant) {
-  auto local = std::chrono::floor<std::chrono::seconds>(instant + kChinaOffset);
-  std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(local);
-  std::chrono::year_month_day date(day);
-  std::chrono::hh_mm_ss time(local - day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count());
 }
 
 // The UI text of the page, in the thread's language. The page itself holds
@@ -366,32 +354,6 @@ absl::StatusOr<json> BeltChart(const StatusViewInput& input,
 }
 
 }  // namespace
-
-system_clock::time_point QuarterDeadline(const period::Period& quarter, int deadline_days) {
-  int month = quarter.StartMonth() + 3;  // the month after the quarter
-  int year = quarter.year;
-  if (month > 12) {
-    month -= 12;
-    ++year;
-  }
-  std::chrono::sys_days day = std::chrono::year_month_day(
-      std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-      std::chrono::day(static_cast<unsigned>(deadline_days)));
-  return day + std::chrono::hours(23) + std::chrono::minutes(59) + std::chrono::seconds(59) -
-         kChinaOffset;
-}
-
-period::Period ReportingQuarter(system_clock::time_point now, int deadline_days) {
-  std::chrono::sys_days local_day = std::chrono::floor<std::chrono::days>(now + kChinaOffset);
-  std::chrono::year_month_day date(local_day);
-  int year = static_cast<int>(date.year());
-  int quarter = (static_cast<int>(static_cast<unsigned>(date.month())) - 1) / 3 + 1;
-  period::Period current{year, period::Period::kQuarterly, quarter};
-  period::Period previous = quarter == 1
-                                ? period::Period{year - 1, period::Period::kQuarterly, 4}
-                                : period::Period{year, period::Period::kQuarterly, quarter - 1};
-  return now <= QuarterDeadline(previous, deadline_days) ? previous : current;
-}
 
 absl::StatusOr<std::string> SumDecimals(const std::vector<std::string>& values) {
   // Each value is scaled to the largest fraction length and summed as a
