@@ -67,7 +67,7 @@ struct ImportOptions {
 };
 
 struct ParseResult {
-  std::string format;    // "portal", "long-csv" or "mapping"
+  std::string format;    // "portal", "long-csv", "sdmx-csv" or "mapping"
   std::string encoding;  // "UTF-8", "UTF-8 with BOM", "GB18030", "UTF-16LE", "UTF-16BE"
   // Observations of the node's province and its prefectures, in file order,
   // identical duplicates removed.
@@ -86,8 +86,8 @@ struct ParseResult {
 // the whole file. These are: an empty or binary file (for example an Excel
 // workbook), text that is neither UTF-8 nor GB18030, text whose Chinese was
 // destroyed by a wrong re-encoding (mojibake), an unclosed quoted field, a
-// layout it does not recognize, and an invalid mapping file. Returns
-// Unimplemented for SDMX-CSV.
+// layout it does not recognize, an invalid mapping file, and an SDMX-CSV
+// header with an unknown or missing column.
 // Row problems (a wrong column count, a value that is not a decimal number,
 // an unknown region or indicator, an invalid period, conflicting duplicates)
 // go to ParseResult::errors, all of them.

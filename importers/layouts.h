@@ -24,6 +24,10 @@ absl::Status ReadPortal(const std::vector<CsvRecord>& records, Collector& collec
 bool LooksLikeLongCsv(const std::vector<CsvRecord>& records);
 absl::Status ReadLongCsv(const std::vector<CsvRecord>& records, Collector& collector);
 
+// Reads SDMX-CSV 2.0 (first column STRUCTURE) or 1.0 (first column
+// DATAFLOW) of the dataflow WriteSdmxCsv writes.
+absl::Status ReadSdmxCsv(const std::vector<CsvRecord>& records, Collector& collector);
+
 absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
                              Collector& collector);
 

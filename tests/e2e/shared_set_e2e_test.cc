@@ -370,6 +370,33 @@ TEST_F(SharedSets, RevisionAppearsOnlyInTheNextRelease) {
   EXPECT_NE(ReadAll(new_export).find(jiangsu_new), std::string::npos);
 }
 
+TEST_F(SharedSets, SdmxCsvExportImportsBackUnchanged) {
+  std::string exported = federation_->Dir(320000) + "/release3.sdmx.csv";
+  CommandResult written = federation_->Ctl(
+      320000, {"shared", "export", "2019-Q4", "--format", "sdmx-csv", "--out", exported});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  std::string content = ReadAll(exported);
+  EXPECT_TRUE(content.starts_with(
+      "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+      "UNIT_MEASURE,UNIT_MULT\r\n"))
+      << content.substr(0, 200);
+  EXPECT_NE(content.find("dataflow,YREB:YREB_SHARED(1.0.0),I,M,320000,realestate_invest_cum,"
+                         "2019-M12,12010.35,B,亿元,8\r\n"),
+            std::string::npos);
+
+  // Each province's node reads its own rows back as unchanged and skips the
+  // others' rows.
+  for (uint32_t id : {320000u, kWithheld}) {
+    json imported = federation_->Json(id, {"import", exported});
+    ASSERT_TRUE(imported.is_object()) << id;
+    EXPECT_EQ(imported["format"], "sdmx-csv");
+    EXPECT_EQ(imported["new"], 0) << imported.dump();
+    EXPECT_EQ(imported["revised"], 0) << imported.dump();
+    EXPECT_EQ(imported["unchanged"], 12) << imported.dump();
+    EXPECT_EQ(imported["skipped"], 120) << imported.dump();
+  }
+}
+
 // Appends `body` as a release entry to the lead's own log with the lead's
 // key, while the lead is stopped.
 void AppendAsLead(Federation& federation, const std::function<std::string(
