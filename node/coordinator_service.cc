@@ -274,6 +274,31 @@ CoordinatorService::CatalogVersions() {
   return versions;
 }
 
+std::vector<std::shared_ptr<const catalog::Catalog>> CoordinatorService::CatalogsNewestFirst() {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!newest_first_.empty() && now - newest_first_read_ < std::chrono::seconds(1)) {
+      return newest_first_;
+    }
+  }
+  absl::StatusOr<std::map<uint32_t, CatalogEntry>> versions = CatalogVersions();
+  std::vector<std::shared_ptr<const catalog::Catalog>> newest_first;
+  if (!versions.ok()) {
+    spdlog::error("catalog versions unreadable, using version 1: error=\"{}\"",
+                  versions.status().message());
+    newest_first.emplace_back(&catalog::Catalog::Default(), [](const catalog::Catalog*) {});
+    return newest_first;
+  }
+  for (auto it = versions->rbegin(); it != versions->rend(); ++it) {
+    newest_first.push_back(it->second.catalog);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  newest_first_ = newest_first;
+  newest_first_read_ = now;
+  return newest_first;
+}
+
 absl::StatusOr<coordinator::SharedSet> CoordinatorService::Compute(
     const catalog::Catalog& catalog, const period::Period& period,
     const coordinator::Cut& cut) const {
@@ -474,6 +499,10 @@ grpc::Status CoordinatorService::PublishCatalog(grpc::ServerContext* context,
   if (!status.ok()) return ToGrpc(status);
   spdlog::info("catalog published: version={} sha256={} sequence={} epoch={}", body.version(),
                body.sha256(), sequence, *epoch);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    newest_first_.clear();
+  }
   reply->set_version(body.version());
   reply->set_sha256(body.sha256());
   reply->set_sequence(sequence);
@@ -485,6 +514,13 @@ grpc::Status CoordinatorService::GetCatalogVersion(grpc::ServerContext* context,
                                                    const proto::CatalogVersionRequest* request,
                                                    proto::CatalogVersionReply* reply) {
   i18n::ScopedLang lang(CallerLang(context));
+  // Refreshes the versions new records follow, too.
+  std::vector<std::shared_ptr<const catalog::Catalog>> newest_first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    newest_first_.clear();
+  }
+  newest_first = CatalogsNewestFirst();
   absl::StatusOr<std::map<uint32_t, CatalogEntry>> versions = CatalogVersions();
   if (!versions.ok()) return ToGrpc(versions.status());
   uint32_t wanted = request->version() == 0 ? versions->rbegin()->first : request->version();

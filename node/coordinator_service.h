@@ -11,6 +11,7 @@
 #ifndef YREB_NODE_COORDINATOR_SERVICE_H_
 #define YREB_NODE_COORDINATOR_SERVICE_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,12 @@ class CoordinatorService final : public proto::Coordinator::Service {
   // releases per verdict to `reply`. Fails only when the store cannot be
   // read.
   absl::Status FillStatus(proto::StatusReply* reply);
+
+  // Returns the catalog versions that count, newest first, for new records
+  // and lookups. Re-reads the index at most once a second, so a version
+  // received from a peer takes effect within about a second; a version this
+  // node publishes takes effect at once.
+  std::vector<std::shared_ptr<const catalog::Catalog>> CatalogsNewestFirst();
 
   grpc::Status PublishCatalog(grpc::ServerContext* context,
                               const proto::PublishCatalogRequest* request,
@@ -94,6 +101,9 @@ class CoordinatorService final : public proto::Coordinator::Service {
   std::mutex mu_;
   // Parsed catalog documents by entry (origin, sequence); guarded by mu_.
   std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<const catalog::Catalog>> parsed_;
+  // CatalogsNewestFirst's last result and when it was read; guarded by mu_.
+  std::vector<std::shared_ptr<const catalog::Catalog>> newest_first_;
+  std::chrono::steady_clock::time_point newest_first_read_;
   // Final checks (all but pending) by entry; guarded by mu_.
   std::map<std::pair<uint32_t, uint64_t>, StoredRelease> final_;
 };

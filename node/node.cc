@@ -280,6 +280,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
                                                            impl->lead_gate.get());
   Replication* replication = impl->replication.get();
   CoordinatorService* coordinator = impl->coordinator.get();
+  impl->records->SetCatalogSource([coordinator] { return coordinator->CatalogsNewestFirst(); });
   impl->admin->SetStatusExtension([replication, coordinator](proto::StatusReply* reply) {
     if (replication != nullptr) replication->FillStatus(reply);
     if (absl::Status status = coordinator->FillStatus(reply); !status.ok()) {

@@ -483,5 +483,93 @@ TEST_F(SharedSets, NonLeadCannotSeal) {
       << refused.err;
 }
 
+// Catalog version 2: version 1 without the residential growth rate, with
+// bounds on GDP, as a lead would edit it.
+std::string CatalogVersion2() {
+  json document = json::parse(ReadAll(std::string(YREB_SOURCE_DIR) +
+                                      "/catalog/default_catalog.json"));
+  document["version"] = 2;
+  json kept = json::array();
+  for (json& indicator : document["indicators"]) {
+    if (indicator["code"] == "realestate_residential_invest_cum_growth") continue;
+    if (indicator["code"] == "gdp") {
+      indicator["bounds"] = {{"min", "0"}, {"max_change_percent", "30"}};
+    }
+    kept.push_back(indicator);
+  }
+  document["indicators"] = kept;
+  return document.dump(2);
+}
+
+TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
+  std::string file = federation_->Dir(kLead) + "/catalog-v2.json";
+  std::ofstream(file) << CatalogVersion2();
+
+  // Bad input names the place and stores nothing.
+  std::string broken = federation_->Dir(kLead) + "/catalog-broken.json";
+  std::string text = CatalogVersion2();
+  text.replace(text.find("\"decimals\": 1"), std::string("\"decimals\": 1").size(),
+               "\"decimals\": 1, \"colour\": \"red\"");
+  std::ofstream(broken) << text;
+  CommandResult rejected = federation_->Ctl(kLead, {"catalog", "publish", broken});
+  EXPECT_EQ(rejected.exit_code, 2);
+  EXPECT_NE(rejected.err.find("catalog-broken.json: indicator \"gdp\": unknown field \"colour\""),
+            std::string::npos)
+      << rejected.err;
+  CommandResult refused = federation_->Ctl(kReference, {"catalog", "publish", file});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("is not the lead"), std::string::npos) << refused.err;
+  json shown = federation_->Json(kReference, {"catalog", "show"});
+  EXPECT_EQ(shown["version"], 1);
+
+  json published = federation_->Json(kLead, {"catalog", "publish", file});
+  ASSERT_TRUE(published.is_object());
+  EXPECT_EQ(published["version"], 2);
+  CommandResult again = federation_->Ctl(kLead, {"catalog", "publish", file});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("the next version is 3"), std::string::npos) << again.err;
+
+  // Every node holds version 2 and follows it for new records.
+  for (uint32_t id : kMembers) {
+    bool held = false;
+    for (int attempt = 0; attempt < 100 && !held; ++attempt) {
+      json document = federation_->Json(id, {"catalog", "show"});
+      held = document.is_object() && document["version"] == 2;
+      if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(held) << id;
+  }
+  json diff = federation_->Json(kReference, {"catalog", "diff", "1", "2"});
+  ASSERT_TRUE(diff.is_object());
+  EXPECT_EQ(diff["removed"], json::array({"realestate_residential_invest_cum_growth"}));
+  EXPECT_EQ(diff["added"], json::array());
+  EXPECT_EQ(diff["changed"],
+            json::parse(R"([{"indicator":"gdp","field":"bounds.max_change_percent","from":"",)"
+                        R"("to":"30"},{"indicator":"gdp","field":"bounds.min","from":"",)"
+                        R"("to":"0"}])"));
+
+  CommandResult put = federation_->Ctl(
+      320000, {"put", "--indicator", "gdp", "--region", "320000", "--period", "2025", "--value",
+               "140000.1", "--status", "preliminary"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  json rows = federation_->Json(320000, {"query", "--indicator", "gdp", "--region", "320000",
+                                         "--from", "2025", "--to", "2025"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["catalog_version"], 2);
+  // The removed indicator stays readable in old periods.
+  rows = federation_->Json(kReference,
+                           {"query", "--indicator", "realestate_residential_invest_cum_growth",
+                            "--region", "320000", "--from", "2019-M12", "--to", "2019-M12"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["value"], "13.1");
+
+  // A seal now follows version 2 and every other node verifies it.
+  json sealed = Seal("2019-Q4");
+  ASSERT_TRUE(sealed.is_object());
+  EXPECT_EQ(sealed["catalog_version"], 2);
+  EXPECT_EQ(sealed["release_number"], 5);
+  ExpectVerifiedEverywhere(5);
+}
+
 }  // namespace
 }  // namespace yreb
