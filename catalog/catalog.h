@@ -25,7 +25,7 @@ enum class Scope { kProvince, kPrefecture, kBoth };
 
 enum class RegionLevel { kNational, kProvince, kPrefecture };
 
-// How the belt value of an indicator follows from the provinces' values.
+// Rule that derives the belt value of an indicator from the provinces' values.
 enum class Aggregation { kSum, kWeightedMean, kNotAggregable };
 
 // Checks a value must pass; each bound is exact decimal text, empty when the

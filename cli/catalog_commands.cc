@@ -3,7 +3,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
@@ -61,7 +60,8 @@ std::string_view AggregationName(catalog::Aggregation aggregation) {
 // The fields of an indicator that a diff compares, by name.
 std::map<std::string, std::string> Fields(const catalog::Indicator& indicator) {
   std::string aliases;
-  for (const std::string& alias : indicator.aliases) aliases += (aliases.empty() ? "" : "|") + alias;
+  for (const std::string& alias : indicator.aliases)
+    aliases += (aliases.empty() ? "" : "|") + alias;
   return {
       {"name_zh", indicator.name_zh},
       {"name_en", indicator.name_en},
@@ -113,8 +113,7 @@ int RunHash(bool as_json) {
 
 void PrintIndicators(const catalog::Catalog& catalog) {
   bool chinese = i18n::CurrentLang() == i18n::Lang::kChinese;
-  std::cout << Tr("catalog version {}, SHA-256 {}", catalog.version(), catalog.Sha256Hex())
-            << "\n";
+  std::cout << Tr("catalog version {}, SHA-256 {}", catalog.version(), catalog.Sha256Hex()) << "\n";
   for (const catalog::Indicator& indicator : catalog.indicators()) {
     std::cout << fmt::format("  {:<28} {} ({})\n", indicator.code,
                              chinese ? indicator.name_zh : indicator.name_en, indicator.unit);
@@ -163,6 +162,7 @@ int RunPublish(const std::string& config_path, const std::string& file, bool as_
     return Fail(Tr("{}: {}; nothing was published", file, catalog.status().message()),
                 kExitBadInput);
   }
+
   absl::StatusOr<AdminClient> client = AdminClient::Connect(config_path);
   if (!client.ok()) return Fail(client.status().message(), kExitBadInput);
   auto stub = proto::Coordinator::NewStub(client->channel());
@@ -177,6 +177,7 @@ int RunPublish(const std::string& config_path, const std::string& file, bool as_
                                               ? kExitBadInput
                                               : kExitFailed);
   }
+
   if (as_json) {
     std::cout << json{{"version", reply.version()},
                       {"sha256", reply.sha256()},
@@ -218,14 +219,16 @@ int RunDiff(const std::string& config_path, uint32_t from, uint32_t to, bool as_
     std::map<std::string, std::string> new_fields = Fields(*after);
     for (const auto& [field, value] : old_fields) {
       if (new_fields[field] == value) continue;
-      changed.push_back(
-          {{"indicator", indicator.code}, {"field", field}, {"from", value},
-           {"to", new_fields[field]}});
+      changed.push_back({{"indicator", indicator.code},
+                         {"field", field},
+                         {"from", value},
+                         {"to", new_fields[field]}});
     }
   }
   json settings = json::array();
   auto setting = [&](const char* name, const std::string& old_value, const std::string& value) {
-    if (old_value != value) settings.push_back({{"field", name}, {"from", old_value}, {"to", value}});
+    if (old_value != value)
+      settings.push_back({{"field", name}, {"from", old_value}, {"to", value}});
   };
   setting("annual_deadline", a.annual_deadline(), b.annual_deadline());
   setting("quarterly_deadline_days", std::to_string(a.quarterly_deadline_days()),
@@ -233,8 +236,8 @@ int RunDiff(const std::string& config_path, uint32_t from, uint32_t to, bool as_
   setting("regions", std::to_string(a.regions().size()), std::to_string(b.regions().size()));
 
   if (as_json) {
-    std::cout << json{{"from", from}, {"to", to}, {"added", added}, {"removed", removed},
-                      {"changed", changed}, {"settings", settings}}
+    std::cout << json{{"from", from},       {"to", to},           {"added", added},
+                      {"removed", removed}, {"changed", changed}, {"settings", settings}}
                      .dump()
               << "\n";
     return 0;
@@ -246,7 +249,8 @@ int RunDiff(const std::string& config_path, uint32_t from, uint32_t to, bool as_
               << Tr("(removed: its values in earlier periods stay readable)") << "\n";
   }
   for (const json& change : changed) {
-    std::cout << fmt::format("  ~ {} {}: \"{}\" -> \"{}\"\n", change["indicator"].get<std::string>(),
+    std::cout << fmt::format("  ~ {} {}: \"{}\" -> \"{}\"\n",
+                             change["indicator"].get<std::string>(),
                              change["field"].get<std::string>(), change["from"].get<std::string>(),
                              change["to"].get<std::string>());
   }

@@ -3,11 +3,10 @@
 #ifndef YREB_CLI_CATALOG_COMMANDS_H_
 #define YREB_CLI_CATALOG_COMMANDS_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace yreb::cli {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
-
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
@@ -54,15 +54,12 @@ void PrintAggregates(const json& aggregates) {
   if (aggregates.empty()) return;
   std::cout << Tr("Belt aggregates:") << "\n";
   for (const json& aggregate : aggregates) {
-    std::string rule =
-        aggregate["rule"] == "sum" ? Tr("sum") : Tr("weighted mean");
-    std::cout << fmt::format("  {} {} {}: {} {} ({}, {}/{})\n",
-                             aggregate["indicator"].get<std::string>(),
-                             aggregate["name"].get<std::string>(),
-                             aggregate["period"].get<std::string>(),
-                             aggregate["value"].get<std::string>(),
-                             aggregate["unit"].get<std::string>(), rule,
-                             aggregate["provinces"].get<int>(), aggregate["expected"].get<int>());
+    std::string rule = aggregate["rule"] == "sum" ? Tr("sum") : Tr("weighted mean");
+    std::cout << fmt::format(
+        "  {} {} {}: {} {} ({}, {}/{})\n", aggregate["indicator"].get<std::string>(),
+        aggregate["name"].get<std::string>(), aggregate["period"].get<std::string>(),
+        aggregate["value"].get<std::string>(), aggregate["unit"].get<std::string>(), rule,
+        aggregate["provinces"].get<int>(), aggregate["expected"].get<int>());
   }
 }
 
@@ -116,19 +113,38 @@ void PrintSet(const json& set) {
   PrintAggregates(set["aggregates"]);
 }
 
-int RunStatus(AdminClient& client, const std::string& period, bool as_json) {
+// The unary calls that take a period and return the shared-set JSON.
+using SharedCall = grpc::Status (proto::Coordinator::Stub::*)(grpc::ClientContext*,
+                                                              const proto::SharedRequest&,
+                                                              proto::SharedReply*);
+
+// Runs `call` for `period`. Returns the reply's JSON text, or nullopt after
+// printing the error, with the exit code in `exit_code`.
+std::optional<std::string> CallShared(AdminClient& client, SharedCall call,
+                                      const std::string& period, int* exit_code) {
   auto stub = proto::Coordinator::NewStub(client.channel());
   proto::SharedRequest request;
   request.set_period(period);
   proto::SharedReply reply;
   auto context = client.NewContext(kCallTimeout);
-  grpc::Status status = stub->SharedStatus(context.get(), request, &reply);
-  if (!status.ok()) return FailCall(client, status);
+  grpc::Status status = ((*stub).*call)(context.get(), request, &reply);
+  if (!status.ok()) {
+    *exit_code = FailCall(client, status);
+    return std::nullopt;
+  }
+  return reply.json();
+}
+
+int RunStatus(AdminClient& client, const std::string& period, bool as_json) {
+  int exit_code = 0;
+  std::optional<std::string> reply =
+      CallShared(client, &proto::Coordinator::Stub::SharedStatus, period, &exit_code);
+  if (!reply.has_value()) return exit_code;
   if (as_json) {
-    std::cout << reply.json() << "\n";
+    std::cout << *reply << "\n";
     return 0;
   }
-  json set = json::parse(reply.json());
+  json set = json::parse(*reply);
   PrintSet(set);
   if (set["releases"].empty()) {
     std::cout << Tr("No release of {} yet.", period) << "\n";
@@ -138,18 +154,15 @@ int RunStatus(AdminClient& client, const std::string& period, bool as_json) {
 }
 
 int RunSeal(AdminClient& client, const std::string& period, bool as_json) {
-  auto stub = proto::Coordinator::NewStub(client.channel());
-  proto::SharedRequest request;
-  request.set_period(period);
-  proto::SharedReply reply;
-  auto context = client.NewContext(kCallTimeout);
-  grpc::Status status = stub->Seal(context.get(), request, &reply);
-  if (!status.ok()) return FailCall(client, status);
+  int exit_code = 0;
+  std::optional<std::string> reply =
+      CallShared(client, &proto::Coordinator::Stub::Seal, period, &exit_code);
+  if (!reply.has_value()) return exit_code;
   if (as_json) {
-    std::cout << reply.json() << "\n";
+    std::cout << *reply << "\n";
     return 0;
   }
-  json set = json::parse(reply.json());
+  json set = json::parse(*reply);
   std::cout << Tr("sealed release {} of {} as entry {} (epoch {}); Merkle root {}",
                   set["release_number"].get<int>(), set["period"].get<std::string>(),
                   set["sequence"].get<uint64_t>(), set["epoch"].get<uint64_t>(),
@@ -165,15 +178,15 @@ int RunSeal(AdminClient& client, const std::string& period, bool as_json) {
   return 0;
 }
 
+// Lists the releases of `period` (every period when empty): all of them when
+// `number` is 0, the newest when it is negative, else release `number`.
 int RunReleases(AdminClient& client, const std::string& period, int number, bool as_json) {
-  auto stub = proto::Coordinator::NewStub(client.channel());
-  proto::SharedRequest request;
-  request.set_period(period);
-  proto::SharedReply reply;
-  auto context = client.NewContext(kCallTimeout);
-  grpc::Status status = stub->ListReleases(context.get(), request, &reply);
-  if (!status.ok()) return FailCall(client, status);
-  json releases = json::parse(reply.json());
+  int exit_code = 0;
+  std::optional<std::string> reply =
+      CallShared(client, &proto::Coordinator::Stub::ListReleases, period, &exit_code);
+  if (!reply.has_value()) return exit_code;
+
+  json releases = json::parse(*reply);
   if (number < 0) {
     if (releases.empty()) {
       return Fail(Tr("{} has no release yet; the lead seals one with yrebctl shared seal {}",
@@ -191,6 +204,7 @@ int RunReleases(AdminClient& client, const std::string& period, int number, bool
     }
     releases = chosen;
   }
+
   if (as_json) {
     std::cout << releases.dump() << "\n";
     return 0;

@@ -1,9 +1,9 @@
 #include "coordinator/release.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "common/decimal.h"
 #include "i18n/i18n.h"
@@ -97,8 +97,8 @@ std::vector<std::string> CompareReleases(const proto::Release& claimed,
                              Shown(values.first), Shown(values.second)));
   }
 
-  std::map<std::pair<std::string, std::string>, std::pair<const proto::Aggregate*,
-                                                          const proto::Aggregate*>>
+  std::map<std::pair<std::string, std::string>,
+           std::pair<const proto::Aggregate*, const proto::Aggregate*>>
       aggregates;
   for (const proto::Aggregate& aggregate : claimed.aggregates()) {
     aggregates[{aggregate.indicator(), aggregate.period()}].first = &aggregate;

@@ -29,7 +29,7 @@ struct CutHolding {
   std::vector<std::string> conflicts;
 };
 
-// Checks that the store holds every entry up to each tip of the cut, with
+// Checks that the store contains every entry up to each tip of the cut, with
 // the hashes the cut names.
 absl::StatusOr<CutHolding> CheckCutHeld(const storage::Store& store, const Cut& cut);
 

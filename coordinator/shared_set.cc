@@ -48,14 +48,13 @@ class CutReader {
                     const std::set<std::string>& provinces,
                     std::map<CellKey, proto::ReleaseCell>* values) {
     std::map<std::pair<std::string, std::string>, std::vector<storage::CellRevision>> cells;
-    absl::Status scanned =
-        store_.ScanCells(indicator, "", [&](const storage::CellRevision& cell) {
-          if (periods.contains(cell.period) &&
-              provinces.contains(catalog::Catalog::ProvinceOf(cell.region))) {
-            cells[{cell.region, cell.period}].push_back(cell);
-          }
-          return true;
-        });
+    absl::Status scanned = store_.ScanCells(indicator, "", [&](const storage::CellRevision& cell) {
+      if (periods.contains(cell.period) &&
+          provinces.contains(catalog::Catalog::ProvinceOf(cell.region))) {
+        cells[{cell.region, cell.period}].push_back(cell);
+      }
+      return true;
+    });
     if (!scanned.ok()) return scanned;
 
     for (auto& [key, revisions] : cells) {
@@ -174,8 +173,8 @@ absl::Status AddFindings(const catalog::Indicator& indicator, const proto::Relea
   absl::StatusOr<Exact> value = ParseExact(cell.value());
   if (!value.ok()) return value.status();
   auto flag = [&](const char* kind, const std::string& limit, const proto::ReleaseCell* previous) {
-    Finding finding{kind, cell.indicator(), cell.region(), cell.period(), cell.value(), limit,
-                    "", ""};
+    Finding finding{kind, cell.indicator(), cell.region(), cell.period(), cell.value(), limit, "",
+                    ""};
     if (previous != nullptr) {
       finding.previous_period = previous->period();
       finding.previous_value = previous->value();
@@ -431,14 +430,14 @@ absl::StatusOr<Cut> CurrentCut(const storage::Store& store) {
   absl::StatusOr<std::vector<storage::Tip>> tips = store.GetTips();
   if (!tips.ok()) return tips.status();
   std::set<uint32_t> quarantined;
-  absl::Status scanned = store.ScanMeta(sync::kForkPrefix, [&](std::string_view key,
-                                                               std::string_view) {
-    if (key.size() == sync::kForkPrefix.size() + 4) {
-      quarantined.insert(static_cast<uint32_t>(
-          GetBigEndian(key.substr(sync::kForkPrefix.size()).data(), 4)));
-    }
-    return true;
-  });
+  absl::Status scanned =
+      store.ScanMeta(sync::kForkPrefix, [&](std::string_view key, std::string_view) {
+        if (key.size() == sync::kForkPrefix.size() + 4) {
+          quarantined.insert(
+              static_cast<uint32_t>(GetBigEndian(key.substr(sync::kForkPrefix.size()).data(), 4)));
+        }
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   Cut cut;
   for (const storage::Tip& tip : *tips) {

@@ -73,15 +73,15 @@ struct SharedSet {
   std::string catalog_sha256;
   uint32_t rules_version = kRulesVersion;
   Cut cut;
-  std::vector<std::string> provinces;              // member provinces, ascending
-  std::vector<std::string> indicators;             // in catalog order
-  std::vector<proto::ReleaseCell> cells;           // sorted by (indicator, region, period)
+  std::vector<std::string> provinces;     // member provinces, ascending
+  std::vector<std::string> indicators;    // in catalog order
+  std::vector<proto::ReleaseCell> cells;  // sorted by (indicator, region, period)
   crypto::Hash merkle_root{};
-  std::vector<proto::Aggregate> aggregates;        // sorted by (indicator, period)
+  std::vector<proto::Aggregate> aggregates;  // sorted by (indicator, period)
   std::vector<Finding> findings;
-  std::vector<MissingCell> missing;                // by province, indicator, period
+  std::vector<MissingCell> missing;  // by province, indicator, period
   std::vector<PrefectureCoverage> prefecture_coverage;
-  size_t expected_cells = 0;                       // required province cells
+  size_t expected_cells = 0;  // required province cells
 };
 
 struct SharedSetInput {

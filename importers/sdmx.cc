@@ -1,8 +1,10 @@
 // SDMX-CSV: the writer, and the reader of the files it writes.
-#include <map>
-#include <optional>
+#include "importers/sdmx.h"
 
 #include <fmt/format.h>
+
+#include <map>
+#include <optional>
 
 #include "common/decimal.h"
 #include "common/period.h"
@@ -10,7 +12,6 @@
 #include "importers/collector.h"
 #include "importers/importers.h"
 #include "importers/layouts.h"
-#include "importers/sdmx.h"
 #include "importers/text.h"
 
 namespace yreb::importers {
@@ -65,9 +66,8 @@ absl::StatusOr<std::string> WriteSdmxCsv(const std::vector<ExportRow>& rows,
     const ExportRow& row = rows[i];
     const catalog::Indicator* indicator = catalog.FindIndicator(row.indicator);
     if (indicator == nullptr) {
-      return absl::InvalidArgumentError(
-          Tr("row {}: indicator {} is not in catalog version {}", i + 1, row.indicator,
-             catalog.version()));
+      return absl::InvalidArgumentError(Tr("row {}: indicator {} is not in catalog version {}",
+                                           i + 1, row.indicator, catalog.version()));
     }
     if (absl::Status valid = decimal::Validate(row.value); !valid.ok()) {
       return absl::InvalidArgumentError(Tr("row {}: {}", i + 1, valid.message()));
@@ -76,11 +76,10 @@ absl::StatusOr<std::string> WriteSdmxCsv(const std::vector<ExportRow>& rows,
     if (!period.ok()) {
       return absl::InvalidArgumentError(Tr("row {}: {}", i + 1, period.status().message()));
     }
-    text += fmt::format("{},{},{},{},{},{},{},{},{}\r\n", lead,
-                        FrequencyCode(period->frequency), internal::CsvField(row.region),
-                        internal::CsvField(row.indicator), period->ToSdmx(), row.value,
-                        SdmxStatusCode(row.status), internal::CsvField(indicator->unit),
-                        indicator->unit_multiplier);
+    text += fmt::format("{},{},{},{},{},{},{},{},{}\r\n", lead, FrequencyCode(period->frequency),
+                        internal::CsvField(row.region), internal::CsvField(row.indicator),
+                        period->ToSdmx(), row.value, SdmxStatusCode(row.status),
+                        internal::CsvField(indicator->unit), indicator->unit_multiplier);
   }
   return text;
 }
@@ -94,9 +93,9 @@ using i18n::Tr;
 
 // Columns of the two versions, besides the dimension, measure and attribute
 // columns they share.
-constexpr std::string_view kSharedColumns[] = {
-    "FREQ", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "UNIT_MEASURE",
-    "UNIT_MULT"};
+constexpr std::string_view kSharedColumns[] = {"FREQ",         "REF_AREA",  "INDICATOR",
+                                               "TIME_PERIOD",  "OBS_VALUE", "OBS_STATUS",
+                                               "UNIT_MEASURE", "UNIT_MULT"};
 constexpr std::string_view kRequired[] = {"REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"};
 
 std::optional<proto::DataStatus> StatusOfCode(std::string_view code) {
@@ -136,8 +135,8 @@ absl::Status ReadSdmxCsv(const std::vector<CsvRecord>& records, Collector& colle
   }
   for (std::string_view column : kRequired) {
     if (!index.contains(column)) {
-      return absl::InvalidArgumentError(Tr("{}: line 1: missing SDMX-CSV column \"{}\"",
-                                           collector.file_name(), column));
+      return absl::InvalidArgumentError(
+          Tr("{}: line 1: missing SDMX-CSV column \"{}\"", collector.file_name(), column));
     }
   }
   std::string structure =

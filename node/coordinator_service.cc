@@ -1,9 +1,9 @@
 #include "node/coordinator_service.h"
 
-#include <algorithm>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "coordinator/deadline.h"
 #include "coordinator/release.h"
@@ -185,13 +185,12 @@ absl::StatusOr<json> SharedSetJson(const catalog::Catalog& catalog,
   out["provinces"] = provinces;
   out["findings"] = FindingsJson(catalog, set.findings);
   google::protobuf::RepeatedPtrField<proto::Aggregate> aggregates(set.aggregates.begin(),
-                                                                 set.aggregates.end());
+                                                                  set.aggregates.end());
   out["aggregates"] = AggregatesJson(catalog, aggregates);
   return out;
 }
 
-json ReleaseJson(const catalog::Catalog& catalog,
-                 const CoordinatorService::StoredRelease& stored) {
+json ReleaseJson(const catalog::Catalog& catalog, const CoordinatorService::StoredRelease& stored) {
   const proto::Release& release = stored.release;
   return {{"origin", stored.origin},
           {"sequence", stored.sequence},
@@ -219,8 +218,9 @@ CoordinatorService::CoordinatorService(storage::Store* store, sync::OriginLog* l
 absl::StatusOr<std::map<uint32_t, CoordinatorService::CatalogEntry>>
 CoordinatorService::CatalogVersions() {
   std::map<uint32_t, CatalogEntry> versions;
-  versions[1] = CatalogEntry{0, 0, std::shared_ptr<const catalog::Catalog>(
-                                       &catalog::Catalog::Default(), [](const auto*) {})};
+  versions[1] = CatalogEntry{
+      0, 0,
+      std::shared_ptr<const catalog::Catalog>(&catalog::Catalog::Default(), [](const auto*) {})};
 
   std::vector<sync::CoordinationRef> refs;
   absl::Status scanned =
@@ -239,8 +239,8 @@ CoordinatorService::CatalogVersions() {
       }
     }
     if (parsed == nullptr) {
-      absl::StatusOr<std::optional<std::string>> encoded = store_->GetEntry(ref.origin,
-                                                                            ref.sequence);
+      absl::StatusOr<std::optional<std::string>> encoded =
+          store_->GetEntry(ref.origin, ref.sequence);
       if (!encoded.ok()) return encoded.status();
       if (!encoded->has_value()) continue;
       absl::StatusOr<entry::EntryView> view = entry::Decode(**encoded);
@@ -252,8 +252,7 @@ CoordinatorService::CatalogVersions() {
         continue;
       }
       std::string reason;
-      if (gate_->Judge(ref.origin, ref.sequence, body.epoch(), &reason) !=
-          lead::Verdict::kCounts) {
+      if (gate_->Judge(ref.origin, ref.sequence, body.epoch(), &reason) != lead::Verdict::kCounts) {
         continue;
       }
       absl::StatusOr<catalog::Catalog> catalog = catalog::Catalog::Parse(body.document());
@@ -323,8 +322,7 @@ absl::Status CoordinatorService::Check(StoredRelease* stored,
   auto catalog = catalogs.find(release.catalog_version());
   if (catalog == catalogs.end()) {
     stored->state = "pending";
-    stored->details.push_back(
-        Tr("catalog version {} is not held yet", release.catalog_version()));
+    stored->details.push_back(Tr("catalog version {} is not held yet", release.catalog_version()));
     return absl::OkStatus();
   }
   if (catalog->second.catalog->Sha256Hex() != release.catalog_sha256()) {
@@ -386,13 +384,12 @@ absl::StatusOr<std::vector<CoordinatorService::StoredRelease>> CoordinatorServic
       }
     }
     StoredRelease stored{ref.origin, ref.sequence, {}, "", {}};
-    absl::StatusOr<std::optional<std::string>> encoded = store_->GetEntry(ref.origin,
-                                                                          ref.sequence);
+    absl::StatusOr<std::optional<std::string>> encoded = store_->GetEntry(ref.origin, ref.sequence);
     if (!encoded.ok()) return encoded.status();
     if (!encoded->has_value()) continue;
     absl::StatusOr<entry::EntryView> view = entry::Decode(**encoded);
-    if (!view.ok() || !stored.release.ParseFromArray(view->body.data(),
-                                                     static_cast<int>(view->body.size()))) {
+    if (!view.ok() ||
+        !stored.release.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
       stored.state = "void";
       stored.details.push_back(Tr("the release entry's body is damaged"));
     } else {
@@ -453,10 +450,11 @@ absl::Status CoordinatorService::FillStatus(proto::StatusReply* reply) {
     alarm->set_kind("release-mismatch");
     alarm->set_origin(stored.origin);
     alarm->set_sequence(stored.sequence);
-    alarm->set_detail(Tr("release {} of {} (entry {}/{}) does not match this node's computation: "
-                         "{}",
-                         stored.release.release_number(), stored.release.period(), stored.origin,
-                         stored.sequence, details));
+    alarm->set_detail(
+        Tr("release {} of {} (entry {}/{}) does not match this node's computation: "
+           "{}",
+           stored.release.release_number(), stored.release.period(), stored.origin, stored.sequence,
+           details));
   }
   return absl::OkStatus();
 }

@@ -42,7 +42,7 @@ class CoordinatorService final : public proto::Coordinator::Service {
 
   // Returns the catalog versions that count, newest first, for new records
   // and lookups. Re-reads the index at most once a second, so a version
-  // received from a peer takes effect within about a second; a version this
+  // received from a peer takes effect within about a second. A version this
   // node publishes takes effect at once.
   std::vector<std::shared_ptr<const catalog::Catalog>> CatalogsNewestFirst();
 

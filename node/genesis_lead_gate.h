@@ -1,7 +1,7 @@
 // A LeadGate for epoch 1 only: the genesis lead named in the newest stored
-// manifest is the lead, and no later epoch is known. It stands in until the
-// epoch chain judges coordinator entries; callers use it only through
-// LeadGate.
+// manifest is the lead, and no later epoch is known. It replaces the epoch
+// chain until that chain judges coordinator entries, so callers use it only
+// through LeadGate.
 #ifndef YREB_NODE_GENESIS_LEAD_GATE_H_
 #define YREB_NODE_GENESIS_LEAD_GATE_H_
 

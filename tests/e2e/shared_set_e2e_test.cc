@@ -1,11 +1,13 @@
-// Shared sets on eleven real yreb-node processes with the real data: the
+// Shared sets on eleven real yreb-node processes with the real data. The
 // lead seals 2019-Q4 over the monthly real-estate investment files and 2022
-// over the annual GDP export, every node recomputes and verifies each
-// release, and a release falsified with the lead's own key raises a mismatch
+// over the annual GDP export, and every node recomputes and verifies each
+// release. A release falsified with the lead's own key raises a mismatch
 // alarm on every other node.
 //
 // The tests of this suite share one federation and run in the order written:
 // each builds on the releases of the one before.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <iconv.h>
 
 #include <filesystem>
@@ -13,9 +15,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
 #include "node/config.h"
@@ -97,8 +96,8 @@ class ExactSum {
   std::string Text() const {
     std::string digits = std::to_string(units_);
     while (digits.size() <= static_cast<size_t>(kScale)) digits.insert(0, "0");
-    std::string text = digits.substr(0, digits.size() - kScale) + "." +
-                       digits.substr(digits.size() - kScale);
+    std::string text =
+        digits.substr(0, digits.size() - kScale) + "." + digits.substr(digits.size() - kScale);
     while (text.back() == '0') text.pop_back();
     if (text.back() == '.') text.pop_back();
     return text;
@@ -194,8 +193,7 @@ class SharedSets : public ::testing::Test {
     federation_ = new Federation(kMembers, kLead);
     ASSERT_TRUE(federation_->StartAll());
     for (uint32_t id : kMembers) {
-      CommandResult gdp =
-          federation_->Ctl(id, {"import", Testdata(kGdpFile), "--status", "final"});
+      CommandResult gdp = federation_->Ctl(id, {"import", Testdata(kGdpFile), "--status", "final"});
       ASSERT_EQ(gdp.exit_code, 0) << id << ": " << gdp.out << gdp.err;
       if (id == kWithheld) continue;
       CommandResult estate =
@@ -266,8 +264,8 @@ TEST_F(SharedSets, NextSealAfterImportIsComplete) {
   without.erase(kWithheld);
   EXPECT_EQ((*partial)["value"], DecemberSum("房地产投资累计值(亿元)", without).Text());
 
-  CommandResult late = federation_->Ctl(kWithheld, {"import", RealEstatePath(kWithheld),
-                                                    "--status", "final"});
+  CommandResult late =
+      federation_->Ctl(kWithheld, {"import", RealEstatePath(kWithheld), "--status", "final"});
   ASSERT_EQ(late.exit_code, 0) << late.out << late.err;
   ASSERT_TRUE(federation_->WaitConverged(std::chrono::seconds(60)));
 
@@ -276,8 +274,7 @@ TEST_F(SharedSets, NextSealAfterImportIsComplete) {
   EXPECT_EQ(second["release_number"], 2);
   EXPECT_EQ(MissingOf(second, kWithheld), MissingOf(second, kReference));
   std::set<uint32_t> all(kMembers.begin(), kMembers.end());
-  for (const auto& [indicator, label] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [indicator, label] : std::vector<std::pair<std::string, std::string>>{
            {"realestate_invest_cum", "房地产投资累计值(亿元)"},
            {"realestate_residential_invest_cum", "房地产住宅投资累计值(亿元)"}}) {
     const json* total = FindAggregate(second, indicator, "2019-M12");
@@ -356,13 +353,14 @@ TEST_F(SharedSets, RevisionAppearsOnlyInTheNextRelease) {
   ASSERT_TRUE(federation_->WaitStatus(kReference, [](const json& status) {
     return status["releases"].value("verified", uint64_t{0}) >= 4;
   }));
-  ASSERT_EQ(federation_->Ctl(kReference, {"shared", "export", "2019-Q4", "--release", "2",
-                                          "--out", old_export})
-                .exit_code,
-            0);
-  ASSERT_EQ(federation_->Ctl(kReference, {"shared", "export", "2019-Q4", "--out", new_export})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      federation_
+          ->Ctl(kReference, {"shared", "export", "2019-Q4", "--release", "2", "--out", old_export})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      federation_->Ctl(kReference, {"shared", "export", "2019-Q4", "--out", new_export}).exit_code,
+      0);
   std::string jiangsu_old = "realestate_invest_cum,320000,江苏省,2019-M12,12009.35,";
   std::string jiangsu_new = "realestate_invest_cum,320000,江苏省,2019-M12,12010.35,";
   EXPECT_NE(ReadAll(old_export).find(jiangsu_old), std::string::npos);
@@ -399,8 +397,8 @@ TEST_F(SharedSets, SdmxCsvExportImportsBackUnchanged) {
 
 // Appends `body` as a release entry to the lead's own log with the lead's
 // key, while the lead is stopped.
-void AppendAsLead(Federation& federation, const std::function<std::string(
-                                              const storage::Store&)>& make_body) {
+void AppendAsLead(Federation& federation,
+                  const std::function<std::string(const storage::Store&)>& make_body) {
   absl::StatusOr<node::Config> config = node::LoadConfig(federation.Config(kLead));
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<crypto::PrivateKey> key = crypto::ReadPrivateKey(config->key_file);
@@ -429,8 +427,8 @@ TEST_F(SharedSets, FalsifiedReleaseRaisesMismatchEverywhere) {
           if (!encoded.ok() || !encoded->has_value()) return true;
           auto view = entry::Decode(**encoded);
           proto::Release release;
-          if (view.ok() && release.ParseFromArray(view->body.data(),
-                                                  static_cast<int>(view->body.size())) &&
+          if (view.ok() &&
+              release.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) &&
               release.period() == "2019-Q4") {
             newest = release;
           }
@@ -486,8 +484,8 @@ TEST_F(SharedSets, NonLeadCannotSeal) {
 // Catalog version 2: version 1 without the residential growth rate, with
 // bounds on GDP, as a lead would edit it.
 std::string CatalogVersion2() {
-  json document = json::parse(ReadAll(std::string(YREB_SOURCE_DIR) +
-                                      "/catalog/default_catalog.json"));
+  json document =
+      json::parse(ReadAll(std::string(YREB_SOURCE_DIR) + "/catalog/default_catalog.json"));
   document["version"] = 2;
   json kept = json::array();
   for (json& indicator : document["indicators"]) {
@@ -529,7 +527,7 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("the next version is 3"), std::string::npos) << again.err;
 
-  // Every node holds version 2 and follows it for new records.
+  // Every node stores version 2 and follows it for new records.
   for (uint32_t id : kMembers) {
     bool held = false;
     for (int attempt = 0; attempt < 100 && !held; ++attempt) {
@@ -548,18 +546,18 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
                         R"("to":"30"},{"indicator":"gdp","field":"bounds.min","from":"",)"
                         R"("to":"0"}])"));
 
-  CommandResult put = federation_->Ctl(
-      320000, {"put", "--indicator", "gdp", "--region", "320000", "--period", "2025", "--value",
-               "140000.1", "--status", "preliminary"});
+  CommandResult put =
+      federation_->Ctl(320000, {"put", "--indicator", "gdp", "--region", "320000", "--period",
+                                "2025", "--value", "140000.1", "--status", "preliminary"});
   ASSERT_EQ(put.exit_code, 0) << put.err;
   json rows = federation_->Json(320000, {"query", "--indicator", "gdp", "--region", "320000",
                                          "--from", "2025", "--to", "2025"});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["catalog_version"], 2);
   // The removed indicator stays readable in old periods.
-  rows = federation_->Json(kReference,
-                           {"query", "--indicator", "realestate_residential_invest_cum_growth",
-                            "--region", "320000", "--from", "2019-M12", "--to", "2019-M12"});
+  rows = federation_->Json(
+      kReference, {"query", "--indicator", "realestate_residential_invest_cum_growth", "--region",
+                   "320000", "--from", "2019-M12", "--to", "2019-M12"});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["value"], "13.1");
 
