@@ -38,6 +38,8 @@ class CoordinatorService final : public proto::Coordinator::Service {
   // Adds a "release-mismatch" alarm per mismatched release and the count of
   // releases per verdict to `reply`. Fails only when the store cannot be
   // read.
+  // NOTE: releases are checked only here and in the admin calls, not when an
+  // entry arrives, so a node that nobody asks reports nothing in its log.
   absl::Status FillStatus(proto::StatusReply* reply);
 
   // Returns the catalog versions that count, newest first, for new records

@@ -9,6 +9,7 @@
 #include "coordinator/merkle.h"
 #include "coordinator/release.h"
 #include "coordinator/shared_set.h"
+#include "i18n/i18n.h"
 #include "importers/importers.h"
 #include "proto/entry.h"
 #include "sync/origin_log.h"
@@ -352,6 +353,22 @@ TEST_F(SharedSetTest, ComparisonNamesTheDifferingCell) {
   ASSERT_TRUE(held.ok());
   EXPECT_FALSE(held->complete);
   EXPECT_EQ(held->missing, "origin 320000 up to sequence 6 (held: 1)");
+}
+
+TEST(CoordinatorMessagesTest, ChineseReordersArguments) {
+  i18n::ScopedLang chinese(i18n::Lang::kChinese);
+  EXPECT_EQ(i18n::Tr("{} {} {}: value {} changes by more than {}% against {} in {}", "gdp",
+                     "320000", "2022", "130", "30", "100", "2021"),
+            "gdp 320000 2022：数值 130 较 2021 的 100 变动超过 30%");
+  EXPECT_EQ(i18n::Tr("{} {} {}: year-to-date value {} is lower than {} in {}", "invest", "320000",
+                     "2024-M08", "49.5", "50.5", "2024-M07"),
+            "invest 320000 2024-M08：累计值 49.5 低于 2024-M07 的 50.5");
+  EXPECT_EQ(i18n::Tr("release {} of {} (entry {}/{}) does not match this node's computation: {}", 4,
+                     "2019-Q4", 310000, 160, "x"),
+            "2019-Q4 的第 4 次发布（条目 310000/160）与本节点的计算结果不符：x");
+  EXPECT_EQ(
+      i18n::Tr("UNIT_MULT must be {} for indicator {} ({}); convert the value", 8, "gdp", "亿元"),
+      "指标 gdp（亿元）的 UNIT_MULT 必须为 8；请换算数值");
 }
 
 }  // namespace
