@@ -160,13 +160,6 @@ const proto::ReleaseCell* Find(const std::map<CellKey, proto::ReleaseCell>& valu
   return it == values.end() ? nullptr : &it->second;
 }
 
-bool RequiredPeriod(const catalog::Indicator& indicator, const Period& period) {
-  // Bureaus publish January and February of a cumulative monthly indicator
-  // together as February (1-2月), so January may be absent.
-  return !(indicator.frequency == Period::kMonthly && period.index == 1 &&
-           indicator.measure == proto::MEASURE_KIND_CUMULATIVE);
-}
-
 absl::Status AddFindings(const catalog::Indicator& indicator, const proto::ReleaseCell& cell,
                          const Period& period, const std::map<CellKey, proto::ReleaseCell>& values,
                          std::vector<Finding>* findings) {
@@ -309,6 +302,11 @@ absl::StatusOr<std::optional<proto::Aggregate>> Aggregate(
 
 }  // namespace
 
+bool IsRequiredPeriod(const catalog::Indicator& indicator, const Period& period) {
+  return !(indicator.frequency == Period::kMonthly && period.index == 1 &&
+           indicator.measure == proto::MEASURE_KIND_CUMULATIVE);
+}
+
 std::vector<Period> PeriodsOf(const catalog::Indicator& indicator, const Period& period) {
   if (indicator.frequency == period.frequency) return {period};
   if (period.frequency == Period::kQuarterly && indicator.frequency == Period::kMonthly) {
@@ -367,7 +365,7 @@ absl::StatusOr<SharedSet> ComputeSharedSet(const SharedSetInput& input) {
       std::string text = period.ToSdmx();
       if (indicator.scope != catalog::Scope::kPrefecture) {
         for (const std::string& province : set.provinces) {
-          if (!RequiredPeriod(indicator, period)) continue;
+          if (!IsRequiredPeriod(indicator, period)) continue;
           ++set.expected_cells;
           if (Find(values, code, province, text) == nullptr) {
             set.missing.push_back({province, code, text});

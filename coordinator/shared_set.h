@@ -100,6 +100,11 @@ struct SharedSetInput {
 std::vector<period::Period> PeriodsOf(const catalog::Indicator& indicator,
                                       const period::Period& period);
 
+// Returns true when a complete set has a value of `indicator` for `period`:
+// always, except January of a cumulative monthly indicator, which bureaus
+// publish together with February as 1-2月.
+bool IsRequiredPeriod(const catalog::Indicator& indicator, const period::Period& period);
+
 // Computes the set. Fails when the store cannot be read, a stored entry
 // named by the cell index is damaged, or an aggregate overflows.
 absl::StatusOr<SharedSet> ComputeSharedSet(const SharedSetInput& input);

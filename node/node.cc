@@ -154,6 +154,7 @@ absl::Status StartObservability(Node::Impl* impl) {
           StatusViewInput input;
           input.status = &*status;
           input.records = impl->records.get();
+          input.store = impl->store.get();
           input.catalog = catalog;
           if (impl->federation.membership != nullptr) {
             input.manifest = impl->federation.membership->NewestManifest();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/decimal.h"
+#include "coordinator/shared_set.h"
 #include "i18n/i18n.h"
 #include "node/config.h"
 
@@ -179,31 +180,8 @@ json DeadlineSection(const period::Period& quarter, int deadline_days,
   return out;
 }
 
-// The periods of `indicator` inside `quarter` that a complete quarter has,
-// and those that may be absent: January of a cumulative monthly indicator,
-// which bureaus publish together with February as 1-2月.
-struct Expected {
-  std::vector<std::string> required;
-  std::vector<std::string> optional;
-};
-
-Expected ExpectedPeriods(const catalog::Indicator& indicator, const period::Period& quarter) {
-  Expected expected;
-  if (indicator.frequency == period::Period::kQuarterly) {
-    expected.required.push_back(quarter.ToSdmx());
-    return expected;
-  }
-  for (int month = quarter.StartMonth(); month < quarter.StartMonth() + 3; ++month) {
-    std::string text = period::Period{quarter.year, period::Period::kMonthly, month}.ToSdmx();
-    if (month == 1 && indicator.measure == proto::MEASURE_KIND_CUMULATIVE) {
-      expected.optional.push_back(text);
-    } else {
-      expected.required.push_back(text);
-    }
-  }
-  return expected;
-}
-
+// The completeness of `quarter` per indicator and province, taken from the
+// quarter's shared set over this node's current version vector.
 absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::Period& quarter,
                                    const std::vector<std::string>& provinces) {
   json matrix = {{"provinces", json::array()}, {"indicators", json::array()}};
@@ -212,37 +190,34 @@ absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::P
   }
   json totals = {{"complete", 0}, {"partial", 0}, {"missing", 0}};
 
+  absl::StatusOr<coordinator::Cut> cut = coordinator::CurrentCut(*input.store);
+  if (!cut.ok()) return cut.status();
+  coordinator::SharedSetInput set_input;
+  set_input.store = input.store;
+  set_input.catalog = input.catalog;
+  set_input.period = quarter;
+  set_input.cut = *cut;
+  set_input.provinces = provinces;
+  absl::StatusOr<coordinator::SharedSet> set = coordinator::ComputeSharedSet(set_input);
+  if (!set.ok()) return set.status();
+  std::map<std::pair<std::string, std::string>, int> missing;  // (indicator, province)
+  for (const coordinator::MissingCell& cell : set->missing) {
+    ++missing[{cell.indicator, cell.province}];
+  }
+
   for (const catalog::Indicator& indicator : input.catalog->indicators()) {
     if (indicator.frequency == period::Period::kAnnual ||
         indicator.scope == catalog::Scope::kPrefecture) {
       continue;
     }
-    Expected expected = ExpectedPeriods(indicator, quarter);
-    proto::QueryRequest request;
-    request.set_indicator(indicator.code);
-    request.set_period_from(expected.optional.empty() ? expected.required.front()
-                                                      : expected.optional.front());
-    request.set_period_to(expected.required.back());
-    absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
-    if (!reply.ok()) return reply.status();
-
-    // A value counts when it is the cell's latest revision, not withdrawn,
-    // and written by the node that owns the region's province.
-    std::map<std::string, std::set<std::string>> held;  // region -> periods
-    for (const proto::QueriedRevision& revision : reply->revisions()) {
-      const proto::Record& record = revision.record();
-      if (record.withdrawn()) continue;
-      if (catalog::Catalog::ProvinceOf(record.region()) != std::to_string(revision.origin())) {
-        continue;
-      }
-      held[record.region()].insert(record.period());
+    int wanted = 0;
+    for (const period::Period& period : coordinator::PeriodsOf(indicator, quarter)) {
+      wanted += coordinator::IsRequiredPeriod(indicator, period);
     }
 
     json cells = json::array();
     for (const std::string& code : provinces) {
-      int have = 0;
-      for (const std::string& period : expected.required) have += held[code].contains(period);
-      int wanted = static_cast<int>(expected.required.size());
+      int have = wanted - missing[{indicator.code, code}];
       std::string state = "partial";
       if (have == wanted) {
         state = "complete";

@@ -34,6 +34,7 @@ absl::StatusOr<std::string> SumDecimals(const std::vector<std::string>& values);
 struct StatusViewInput {
   const proto::StatusReply* status = nullptr;
   const Records* records = nullptr;
+  const storage::Store* store = nullptr;  // for the completeness matrix
   const catalog::Catalog* catalog = nullptr;
   std::shared_ptr<const federation::ManifestVersion> manifest;  // null without one
   std::chrono::system_clock::time_point now;
