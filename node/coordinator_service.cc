@@ -215,6 +215,32 @@ CoordinatorService::CoordinatorService(storage::Store* store, sync::OriginLog* l
                                        const LeadGate* gate)
     : store_(store), log_(log), gate_(gate) {}
 
+CoordinatorService::~CoordinatorService() { StopChecking(); }
+
+void CoordinatorService::StartChecking(std::chrono::milliseconds interval) {
+  checker_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(checker_mu_);
+    while (!stop_checking_) {
+      lock.unlock();
+      absl::StatusOr<std::vector<StoredRelease>> releases = Releases();
+      if (!releases.ok()) {
+        spdlog::error("release check failed: error=\"{}\"", releases.status().message());
+      }
+      lock.lock();
+      checker_wake_.wait_for(lock, interval, [this] { return stop_checking_; });
+    }
+  });
+}
+
+void CoordinatorService::StopChecking() {
+  {
+    std::lock_guard<std::mutex> lock(checker_mu_);
+    stop_checking_ = true;
+  }
+  checker_wake_.notify_all();
+  if (checker_.joinable()) checker_.join();
+}
+
 absl::StatusOr<std::map<uint32_t, CoordinatorService::CatalogEntry>>
 CoordinatorService::CatalogVersions() {
   std::map<uint32_t, CatalogEntry> versions;

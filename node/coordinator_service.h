@@ -12,11 +12,13 @@
 #define YREB_NODE_COORDINATOR_SERVICE_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -35,11 +37,19 @@ class CoordinatorService final : public proto::Coordinator::Service {
   // All pointers must outlive this object.
   CoordinatorService(storage::Store* store, sync::OriginLog* log, const LeadGate* gate);
 
+  // Stops the checking thread, if it runs.
+  ~CoordinatorService() override;
+
+  // Checks the stored releases every `interval` on a thread of its own, so
+  // a node logs each verdict soon after the cut arrives even when nobody
+  // reads its status. Status reads and admin calls check too.
+  void StartChecking(std::chrono::milliseconds interval);
+  // Stops the thread StartChecking started; waits for a check in progress.
+  void StopChecking();
+
   // Adds a "release-mismatch" alarm per mismatched release and the count of
   // releases per verdict to `reply`. Fails only when the store cannot be
   // read.
-  // NOTE: releases are checked only here and in the admin calls, not when an
-  // entry arrives, so a node that nobody asks reports nothing in its log.
   absl::Status FillStatus(proto::StatusReply* reply);
 
   // Returns the catalog versions that count, newest first, for new records
@@ -95,6 +105,11 @@ class CoordinatorService final : public proto::Coordinator::Service {
   storage::Store* const store_;
   sync::OriginLog* const log_;
   const LeadGate* const gate_;
+
+  std::thread checker_;
+  std::mutex checker_mu_;
+  std::condition_variable checker_wake_;
+  bool stop_checking_ = false;  // guarded by checker_mu_
 
   // Serializes catalog publishing and sealing, so version and release
   // numbers are taken one at a time.

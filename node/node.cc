@@ -312,6 +312,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
       return status;
     }
   }
+  // Each release is checked within about two seconds of its cut arriving.
+  impl->coordinator->StartChecking(std::chrono::seconds(2));
   // A permanent block (a store of another key) is never lifted by peers.
   if (impl->replication != nullptr && !blocked->has_value()) impl->replication->Start();
 
@@ -376,6 +378,7 @@ void Node::Shutdown() {
     // stop before either goes away.
     impl_->status_page.reset();
     impl_->metrics.reset();
+    if (impl_->coordinator != nullptr) impl_->coordinator->StopChecking();
     // Outgoing sessions first, then wake the live streams so they end.
     if (impl_->replication != nullptr) impl_->replication->Stop();
     impl_->notifier.Shutdown();
