@@ -416,36 +416,50 @@ void AppendAsLead(Federation& federation,
   ASSERT_TRUE(appended.ok()) << appended;
 }
 
+// Returns the stored release of 2019-Q4 with the highest number.
+proto::Release NewestQuarterRelease(const storage::Store& store) {
+  proto::Release newest;
+  absl::Status scanned = sync::ScanCoordination(
+      store, proto::ENTRY_KIND_RELEASE, [&](const sync::CoordinationRef& ref) {
+        auto encoded = store.GetEntry(ref.origin, ref.sequence);
+        if (!encoded.ok() || !encoded->has_value()) return true;
+        auto view = entry::Decode(**encoded);
+        proto::Release release;
+        if (view.ok() &&
+            release.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) &&
+            release.period() == "2019-Q4" && release.release_number() > newest.release_number()) {
+          newest = release;
+        }
+        return true;
+      });
+  EXPECT_TRUE(scanned.ok());
+  return newest;
+}
+
 TEST_F(SharedSets, FalsifiedReleaseRaisesMismatchEverywhere) {
   federation_->Stop(kLead);
+  // Release 3 with one belt total changed, as release 4.
   AppendAsLead(*federation_, [](const storage::Store& store) -> std::string {
-    // The newest 2019-Q4 release, with one belt total raised by 1000.
-    proto::Release newest;
-    absl::Status scanned = sync::ScanCoordination(
-        store, proto::ENTRY_KIND_RELEASE, [&](const sync::CoordinationRef& ref) {
-          auto encoded = store.GetEntry(ref.origin, ref.sequence);
-          if (!encoded.ok() || !encoded->has_value()) return true;
-          auto view = entry::Decode(**encoded);
-          proto::Release release;
-          if (view.ok() &&
-              release.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) &&
-              release.period() == "2019-Q4") {
-            newest = release;
-          }
-          return true;
-        });
-    EXPECT_TRUE(scanned.ok());
-    EXPECT_EQ(newest.release_number(), 3u);
+    proto::Release forged = NewestQuarterRelease(store);
+    EXPECT_EQ(forged.release_number(), 3u);
     bool changed = false;
-    for (proto::Aggregate& aggregate : *newest.mutable_aggregates()) {
+    for (proto::Aggregate& aggregate : *forged.mutable_aggregates()) {
       if (aggregate.indicator() == "realestate_invest_cum" && aggregate.period() == "2019-M12") {
         aggregate.set_value("99999.99");
         changed = true;
       }
     }
     EXPECT_TRUE(changed);
-    newest.set_release_number(4);
-    return newest.SerializeAsString();
+    forged.set_release_number(4);
+    return forged.SerializeAsString();
+  });
+  // Release 3 unchanged but claiming rules no node runs, as release 5.
+  AppendAsLead(*federation_, [](const storage::Store& store) -> std::string {
+    proto::Release release = NewestQuarterRelease(store);
+    EXPECT_EQ(release.release_number(), 4u);
+    release.set_rules_version(99);
+    release.set_release_number(5);
+    return release.SerializeAsString();
   });
   ASSERT_TRUE(federation_->Start(kLead));
 
@@ -467,10 +481,16 @@ TEST_F(SharedSets, FalsifiedReleaseRaisesMismatchEverywhere) {
         std::chrono::seconds(60));
     EXPECT_TRUE(alarmed) << id << ": " << federation_->Status(id).dump();
   }
-  // The genuine releases stay verified.
+  // The genuine releases stay verified; the one of other rules is not judged.
   json status = federation_->Status(kReference);
   EXPECT_EQ(status["releases"].value("verified", uint64_t{0}), 4u);
   EXPECT_EQ(status["releases"].value("mismatch", uint64_t{0}), 1u);
+  EXPECT_EQ(status["releases"].value("unverifiable", uint64_t{0}), 1u);
+  json releases = federation_->Json(kReference, {"shared", "releases", "2019-Q4"});
+  ASSERT_EQ(releases.size(), 5u);
+  EXPECT_EQ(releases[4]["state"], "unverifiable");
+  EXPECT_EQ(releases[4]["details"][0],
+            "the release follows rules version 99, this node runs version 1");
 }
 
 TEST_F(SharedSets, NonLeadCannotSeal) {
@@ -565,7 +585,7 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
   json sealed = Seal("2019-Q4");
   ASSERT_TRUE(sealed.is_object());
   EXPECT_EQ(sealed["catalog_version"], 2);
-  EXPECT_EQ(sealed["release_number"], 5);
+  EXPECT_EQ(sealed["release_number"], 6);
   ExpectVerifiedEverywhere(5);
 }
 
