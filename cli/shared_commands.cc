@@ -106,6 +106,22 @@ void PrintSet(const json& set) {
     }
   }
 
+  // Prefecture coverage, where any prefecture city has reported; --json
+  // lists every indicator.
+  for (const json& province : set["provinces"]) {
+    std::string coverage;
+    for (const json& item : province["prefecture_coverage"]) {
+      if (item["have"].get<int>() == 0) continue;
+      coverage += fmt::format("{}{} {}/{}", coverage.empty() ? "" : ", ",
+                              item["indicator"].get<std::string>(), item["have"].get<int>(),
+                              item["total"].get<int>());
+    }
+    if (coverage.empty()) continue;
+    std::cout << Tr("{} ({}) prefecture cities reporting: {}", province["name"].get<std::string>(),
+                    province["id"].get<std::string>(), coverage)
+              << "\n";
+  }
+
   std::cout << Tr("Findings: {}", set["findings"].size()) << "\n";
   for (const json& finding : set["findings"]) {
     std::cout << "  " << finding["text"].get<std::string>() << "\n";

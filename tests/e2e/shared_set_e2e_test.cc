@@ -49,6 +49,7 @@ const std::vector<std::string> kRealEstateIndicators = {
     "realestate_invest_cum", "realestate_invest_cum_growth", "realestate_residential_invest_cum",
     "realestate_residential_invest_cum_growth"};
 const std::string kGdpFile = "nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据.csv";
+constexpr std::string_view kCensusDir = "census-prefecture-pop-2010-2020-leiii";
 
 std::string Testdata(const std::string& path) { return testing::TestdataDir() + "/" + path; }
 
@@ -200,6 +201,12 @@ class SharedSets : public ::testing::Test {
           federation_->Ctl(id, {"import", RealEstatePath(id), "--status", "final"});
       ASSERT_EQ(estate.exit_code, 0) << id << ": " << estate.out << estate.err;
     }
+    CommandResult census = federation_->Ctl(
+        kReference,
+        {"import", Testdata(std::string(kCensusDir) + "/census_city_2010-2020_v1.csv"), "--mapping",
+         Testdata(std::string(kCensusDir) + "/census_city_2010-2020_v1.mapping.toml"), "--status",
+         "final"});
+    ASSERT_EQ(census.exit_code, 0) << census.out << census.err;
     ASSERT_TRUE(federation_->WaitConverged(std::chrono::seconds(90)));
   }
   static void TearDownTestSuite() {
@@ -499,6 +506,67 @@ TEST_F(SharedSets, NonLeadCannotSeal) {
   EXPECT_NE(refused.err.find("this node (420000) is not the lead: epoch 1's lead is 310000"),
             std::string::npos)
       << refused.err;
+}
+
+// Returns the first `count` fields of a CSV line whose fields are all
+// quoted, as in the census table.
+std::vector<std::string> QuotedFields(const std::string& line, size_t count) {
+  std::vector<std::string> fields;
+  size_t position = 0;
+  while (fields.size() < count) {
+    size_t open = line.find('"', position);
+    size_t close = line.find('"', open + 1);
+    if (open == std::string::npos || close == std::string::npos) break;
+    fields.push_back(line.substr(open + 1, close - open - 1));
+    position = close + 1;
+  }
+  return fields;
+}
+
+TEST_F(SharedSets, PrefectureCoverageCountsHubeiCities) {
+  // Expected: the Hubei rows of the census table with a 2020 population, of
+  // the Hubei prefecture-level units the catalog has in use in 2020.
+  int reported = 0;
+  std::stringstream table(
+      ReadAll(Testdata(std::string(kCensusDir) + "/census_city_2010-2020_v1.csv")));
+  std::string line;
+  while (std::getline(table, line)) {
+    std::vector<std::string> fields = QuotedFields(line, 5);
+    if (fields.size() == 5 && fields[3] == "420000" && !fields[4].empty()) ++reported;
+  }
+  int in_use = 0;
+  json catalog =
+      json::parse(ReadAll(std::string(YREB_SOURCE_DIR) + "/catalog/default_catalog.json"));
+  for (const json& region : catalog["regions"]) {
+    std::string code = region["code"];
+    int abolished = region.value("abolished", 0);
+    if (region["level"] == "prefecture" && code.starts_with("42") &&
+        (abolished == 0 || abolished > 2020)) {
+      ++in_use;
+    }
+  }
+  ASSERT_GT(reported, 0);
+
+  json set = federation_->Json(kWithheld, {"shared", "status", "2020"});
+  ASSERT_TRUE(set.is_object());
+  bool found = false;
+  for (const json& province : set["provinces"]) {
+    if (province["id"] != "420000") continue;
+    for (const json& item : province["prefecture_coverage"]) {
+      if (item["indicator"] != "pop_census") continue;
+      EXPECT_EQ(item["period"], "2020");
+      EXPECT_EQ(item["have"], reported);
+      EXPECT_EQ(item["total"], in_use);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << set["provinces"].dump();
+  CommandResult text = federation_->Ctl(kWithheld, {"shared", "status", "2020"});
+  EXPECT_NE(text.out.find(fmt::format("Hubei (420000) prefecture cities reporting: "
+                                      "pop_census {}/{}",
+                                      reported, in_use)),
+            std::string::npos)
+      << text.out;
 }
 
 // Catalog version 2: version 1 without the residential growth rate, with
