@@ -248,7 +248,11 @@ absl::StatusOr<std::optional<proto::Aggregate>> Aggregate(
       if (!sum.ok()) return sum.status();
       total = *sum;
     }
-    // A sum of exact decimals is exact, so it is not rounded.
+    // A sum of exact decimals is exact, so it is not rounded. Every value of
+    // the indicator is in the catalog's unit, so the multiplier would scale
+    // every term alike and the sum stays in that unit.
+    // NOTE: a record written under an older catalog version that gave this
+    // code another unit would be summed unconverted.
     aggregate.set_value(ExactText(total));
     aggregate.set_provinces(static_cast<uint32_t>(present.size()));
     Rank(present);
