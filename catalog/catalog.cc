@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "common/decimal.h"
 #include "i18n/i18n.h"
 
 namespace yreb::catalog {
@@ -78,6 +79,12 @@ class ObjectReader {
     return absl::OkStatus();
   }
 
+  // Marks `field` as read by a caller that parses it itself.
+  absl::Status Skip(const char* field) {
+    read_.insert(field);
+    return absl::OkStatus();
+  }
+
   // Rejects fields that no call above read.
   absl::Status Finish() const {
     for (const auto& [key, value] : object_.items()) {
@@ -134,6 +141,43 @@ absl::Status ParseEnum(ObjectReader& reader, const char* field,
   return Invalid(i18n::Tr("{}: invalid value \"{}\" of field \"{}\"", reader.entry(), text, field));
 }
 
+// Reads the optional "bounds" object: {"min", "max", "max_change_percent"},
+// each a decimal string.
+absl::Status ParseBounds(const Json& json, const std::string& label, Bounds* bounds) {
+  auto it = json.find("bounds");
+  if (it == json.end()) return absl::OkStatus();
+  if (!it->is_object()) {
+    return Invalid(i18n::Tr("{}: field \"{}\" must be a JSON object", label, "bounds"));
+  }
+  ObjectReader reader(*it, label + " bounds");
+  for (absl::Status status : {
+           reader.String("min", &bounds->min, /*required=*/false),
+           reader.String("max", &bounds->max, /*required=*/false),
+           reader.String("max_change_percent", &bounds->max_change_percent, /*required=*/false),
+           reader.Finish(),
+       }) {
+    if (!status.ok()) return status;
+  }
+  for (auto [field, text] : {std::pair{"min", &bounds->min}, std::pair{"max", &bounds->max},
+                             std::pair{"max_change_percent", &bounds->max_change_percent}}) {
+    if (text->empty()) continue;
+    if (absl::Status valid = decimal::Validate(*text); !valid.ok()) {
+      return Invalid(i18n::Tr("{}: bounds field \"{}\": {}", label, field, valid.message()));
+    }
+  }
+  if (!bounds->min.empty() && !bounds->max.empty() &&
+      decimal::Compare(bounds->min, bounds->max) > 0) {
+    return Invalid(i18n::Tr("{}: bounds min {} is greater than max {}", label, bounds->min,
+                            bounds->max));
+  }
+  if (!bounds->max_change_percent.empty() &&
+      decimal::Compare(bounds->max_change_percent, "0") < 0) {
+    return Invalid(i18n::Tr("{}: bounds max_change_percent {} is negative", label,
+                            bounds->max_change_percent));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
   if (!json.is_object()) {
     return Invalid(i18n::Tr("indicator number {} must be a JSON object", position + 1));
@@ -145,7 +189,8 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
   }
   ObjectReader reader(json, label);
 
-  int frequency = 0, scope = 0, measure = 0, value_kind = 0;
+  int frequency = 0, scope = 0, measure = 0, value_kind = 0, aggregation = -1;
+  bool has_aggregation = json.contains("aggregation");
   for (absl::Status status : {
            reader.String("code", &indicator.code),
            reader.String("name_zh", &indicator.name_zh),
@@ -161,6 +206,12 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
            reader.String("domain", &indicator.domain),
            reader.Integer("decimals", &indicator.decimals),
            reader.Strings("aliases", &indicator.aliases, /*required=*/false),
+           has_aggregation ? ParseEnum(reader, "aggregation",
+                                       {"sum", "weighted_mean", "not_aggregable"}, &aggregation)
+                           : absl::OkStatus(),
+           reader.String("weight_indicator", &indicator.weight_indicator, /*required=*/false),
+           ParseBounds(json, label, &indicator.bounds),
+           reader.Skip("bounds"),
            reader.Finish(),
        }) {
     if (!status.ok()) return status;
@@ -193,6 +244,21 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
 
   indicator.frequency = static_cast<period::Period::Frequency>(frequency);
   indicator.scope = static_cast<Scope>(scope);
+  if (has_aggregation) {
+    indicator.aggregation = static_cast<Aggregation>(aggregation);
+  } else {
+    bool amount = value_kind == proto::VALUE_KIND_LEVEL && indicator.unit_multiplier > 0;
+    indicator.aggregation = amount ? Aggregation::kSum : Aggregation::kNotAggregable;
+  }
+  bool weighted = indicator.aggregation == Aggregation::kWeightedMean;
+  if (weighted && indicator.weight_indicator.empty()) {
+    return Invalid(i18n::Tr("{}: a weighted mean needs \"weight_indicator\"", label));
+  }
+  if (!weighted && !indicator.weight_indicator.empty()) {
+    return Invalid(i18n::Tr("{}: \"weight_indicator\" is only for \"aggregation\": "
+                            "\"weighted_mean\"",
+                            label));
+  }
   indicator.measure = static_cast<proto::MeasureKind>(measure);
   indicator.value_kind = static_cast<proto::ValueKind>(value_kind);
   return indicator;
@@ -337,6 +403,15 @@ absl::StatusOr<Catalog> Catalog::Parse(std::string_view bytes) {
       return Invalid(i18n::Tr("catalog: duplicate indicator code \"{}\"", indicator->code));
     }
     catalog.indicators_.push_back(*std::move(indicator));
+  }
+  for (const Indicator& indicator : catalog.indicators_) {
+    if (indicator.weight_indicator.empty()) continue;
+    const Indicator* weight = catalog.FindIndicator(indicator.weight_indicator);
+    if (weight == nullptr || weight == &indicator || weight->frequency != indicator.frequency) {
+      return Invalid(i18n::Tr("indicator \"{}\": weight indicator \"{}\" must be another "
+                              "indicator of the catalog with the same frequency",
+                              indicator.code, indicator.weight_indicator));
+    }
   }
   for (size_t i = 0; i < catalog.indicators_.size(); ++i) {
     const Indicator& indicator = catalog.indicators_[i];

@@ -25,6 +25,19 @@ enum class Scope { kProvince, kPrefecture, kBoth };
 
 enum class RegionLevel { kNational, kProvince, kPrefecture };
 
+// Rule that derives the belt value of an indicator from the provinces' values.
+enum class Aggregation { kSum, kWeightedMean, kNotAggregable };
+
+// Checks a value must pass; each bound is exact decimal text, empty when the
+// catalog sets none. A value outside them is a finding, never altered.
+struct Bounds {
+  std::string min;
+  std::string max;
+  // Largest allowed change against the previous period, in percent of the
+  // previous value ("50" allows 150 after 100, and 50).
+  std::string max_change_percent;
+};
+
 struct Indicator {
   std::string code;  // short ASCII identifier, e.g. "gdp"
   std::string name_zh;
@@ -41,6 +54,13 @@ struct Indicator {
   // Names the indicator has in files, e.g. "地区生产总值(亿元)" as the data
   // portal writes it. "name_zh(unit)" is always an alias too.
   std::vector<std::string> aliases;
+  // The belt aggregation rule. A document without "aggregation" gets the
+  // default of rules version 1: a sum for levels whose unit has a multiplier
+  // word (亿元, 万人, 万吨), since those are amounts, and not aggregable for
+  // the rest (percentages, indices, per-capita values, growth rates).
+  Aggregation aggregation = Aggregation::kNotAggregable;
+  std::string weight_indicator;  // code of the weights of a weighted mean
+  Bounds bounds;
 };
 
 struct Region {
@@ -59,7 +79,9 @@ class Catalog {
   // InvalidArgument naming the entry for an unknown or missing field, a
   // duplicate indicator or region code, or a duplicate alias. The same holds
   // for a unit multiplier outside 0-12 or at odds with the unit (万 means 4,
-  // 亿 means 8), and for a prefecture whose province is missing.
+  // 亿 means 8), for a prefecture whose province is missing, for a bound that
+  // is not decimal text, and for a weighted mean whose weight indicator is
+  // missing, itself, or of another frequency.
   static absl::StatusOr<Catalog> Parse(std::string_view bytes);
 
   // Returns version 1, compiled into the binary. Aborts the process when the

@@ -19,6 +19,8 @@ class AdminClient {
   static absl::StatusOr<AdminClient> Connect(const std::string& config_path);
 
   proto::Admin::Stub& stub() { return *stub_; }
+  // The channel to the admin socket, for the stubs of other admin services.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // Returns a context carrying the caller's language and a deadline.
   std::unique_ptr<grpc::ClientContext> NewContext(std::chrono::seconds timeout) const;
   const std::string& socket_path() const { return socket_path_; }

@@ -19,6 +19,8 @@
 #include "cli/admin_client.h"
 #include "cli/files.h"
 #include "cli/backup_commands.h"
+#include "cli/catalog_commands.h"
+#include "cli/shared_commands.h"
 #include "cli/federation_commands.h"
 #include "cli/lead_commands.h"
 #include "crypto/crypto.h"
@@ -149,33 +151,6 @@ int RunInit(uint32_t node_id, const std::string& dir) {
   return 0;
 }
 
-int RunCatalogHash(bool as_json) {
-  const catalog::Catalog& catalog = catalog::Catalog::Default();
-  if (as_json) {
-    std::cout << json{{"version", catalog.version()}, {"sha256", catalog.Sha256Hex()}}.dump()
-              << "\n";
-  } else {
-    std::cout << catalog.Sha256Hex() << "\n";
-  }
-  return 0;
-}
-
-int RunCatalogShow(bool as_json) {
-  const catalog::Catalog& catalog = catalog::Catalog::Default();
-  if (as_json) {
-    std::cout << catalog.bytes();
-    return 0;
-  }
-  bool chinese = i18n::CurrentLang() == i18n::Lang::kChinese;
-  std::cout << Tr("catalog version {}, SHA-256 {}", catalog.version(), catalog.Sha256Hex())
-            << "\n";
-  for (const catalog::Indicator& indicator : catalog.indicators()) {
-    std::cout << fmt::format("  {:<28} {} ({})\n", indicator.code,
-                             chinese ? indicator.name_zh : indicator.name_en, indicator.unit);
-  }
-  return 0;
-}
-
 // --- node commands ------------------------------------------------------------
 
 json AlarmJson(const proto::Alarm& alarm) {
@@ -258,6 +233,8 @@ int RunStatus(AdminClient& client, bool as_json) {
     }
     json alarms = json::array();
     for (const proto::Alarm& alarm : reply.alarms()) alarms.push_back(AlarmJson(alarm));
+    json releases = json::object();
+    for (const auto& [state, count] : reply.releases_by_state()) releases[state] = count;
     std::cout << json{{"node_id", reply.node_id()},
                       {"province", reply.province_name()},
                       {"key_fingerprint", reply.key_fingerprint()},
@@ -277,7 +254,8 @@ int RunStatus(AdminClient& client, bool as_json) {
                       {"lead", reply.lead()},
                       {"lead_dispute", reply.lead_dispute()},
                       {"may_coordinate", reply.may_coordinate()},
-                      {"void_coordinator_entries", reply.void_coordinator_entries()}}
+                      {"void_coordinator_entries", reply.void_coordinator_entries()},
+                      {"releases", releases}}
                      .dump(2)
               << "\n";
     return 0;
@@ -311,6 +289,13 @@ int RunStatus(AdminClient& client, bool as_json) {
     std::cout << Tr("void coordinator entries: {} (yrebctl lead status lists them)",
                     reply.void_coordinator_entries())
               << "\n";
+  }
+  if (!reply.releases_by_state().empty()) {
+    std::string counts;
+    for (const auto& [state, count] : reply.releases_by_state()) {
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", count, state);
+    }
+    std::cout << Tr("shared-set releases: {}", counts) << "\n";
   }
 
   if (!reply.peers().empty()) {
@@ -716,25 +701,23 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"utf8", "gb18030"}));
   export_command->add_option("--out", export_out, Tr("output file; default stdout"));
 
-  auto* catalog = app.add_subcommand("catalog", Tr("the indicator catalog"));
-  catalog->require_subcommand(1);
-  auto* catalog_hash = catalog->add_subcommand("hash", Tr("print the catalog's SHA-256"));
-  auto* catalog_show = catalog->add_subcommand("show", Tr("list the catalog's indicators"));
 
   auto run_federation_command = RegisterFederationCommands(app, config_path, as_json);
   auto run_backup_command = RegisterBackupCommands(app, config_path, as_json);
   auto run_lead_command = RegisterLeadCommands(app, config_path, as_json);
+  auto run_catalog_command = RegisterCatalogCommands(app, config_path, as_json);
+  auto run_shared_command = RegisterSharedCommands(app, config_path, as_json);
 
   CLI11_PARSE(app, argc, argv);
 
   if (std::optional<int> code = run_federation_command()) return *code;
   if (std::optional<int> code = run_backup_command()) return *code;
   if (std::optional<int> code = run_lead_command()) return *code;
+  if (std::optional<int> code = run_catalog_command()) return *code;
+  if (std::optional<int> code = run_shared_command()) return *code;
 
   if (keygen->parsed()) return RunKeygen(key_prefix);
   if (init->parsed()) return RunInit(node_id, init_dir);
-  if (catalog_hash->parsed()) return RunCatalogHash(as_json);
-  if (catalog_show->parsed()) return RunCatalogShow(as_json);
 
   absl::StatusOr<AdminClient> client = AdminClient::Connect(config_path);
   if (!client.ok()) return Fail(std::string(client.status().message()), kExitBadInput);

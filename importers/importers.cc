@@ -54,9 +54,8 @@ absl::StatusOr<ParseResult> ParseFile(std::string_view bytes, const ImportOption
     status = read_all();
     if (status.ok()) status = internal::ReadWithMapping(*records, options.mapping, collector);
   } else if (LooksLikeSdmxCsv(*records)) {
-    // NOTE: SDMX-CSV import is planned; this is where its reader goes.
-    return absl::UnimplementedError(
-        i18n::Tr("{}: SDMX-CSV import is not supported yet; export the data as long CSV", file));
+    result.format = "sdmx-csv";
+    status = internal::ReadSdmxCsv(*records, collector);
   } else if (internal::LooksLikePortal(*records)) {
     result.format = "portal";
     status = read_all();

@@ -67,7 +67,7 @@ struct ImportOptions {
 };
 
 struct ParseResult {
-  std::string format;    // "portal", "long-csv" or "mapping"
+  std::string format;    // "portal", "long-csv", "sdmx-csv" or "mapping"
   std::string encoding;  // "UTF-8", "UTF-8 with BOM", "GB18030", "UTF-16LE", "UTF-16BE"
   // Observations of the node's province and its prefectures, in file order,
   // identical duplicates removed.
@@ -86,8 +86,8 @@ struct ParseResult {
 // the whole file. These are: an empty or binary file (for example an Excel
 // workbook), text that is neither UTF-8 nor GB18030, text whose Chinese was
 // destroyed by a wrong re-encoding (mojibake), an unclosed quoted field, a
-// layout it does not recognize, and an invalid mapping file. Returns
-// Unimplemented for SDMX-CSV.
+// layout it does not recognize, an invalid mapping file, and an SDMX-CSV
+// header with an unknown or missing column.
 // Row problems (a wrong column count, a value that is not a decimal number,
 // an unknown region or indicator, an invalid period, conflicting duplicates)
 // go to ParseResult::errors, all of them.
@@ -122,6 +122,29 @@ inline constexpr std::string_view kLongCsvHeader =
 // GB18030. Returns InvalidArgument naming the row for a value that is not a
 // decimal number or a period that is not SDMX.
 absl::StatusOr<std::string> WriteLongCsv(const std::vector<ExportRow>& rows, Encoding encoding);
+
+// SDMX-CSV output. Version 2 (SDMX 3.0) starts each row with STRUCTURE
+// ("dataflow"), STRUCTURE_ID and ACTION ("I"); version 1 (SDMX 2.1) with
+// DATAFLOW. Both continue with the dimensions FREQ, REF_AREA and INDICATOR,
+// then TIME_PERIOD, OBS_VALUE and the attributes OBS_STATUS, UNIT_MEASURE
+// and UNIT_MULT.
+inline constexpr std::string_view kSdmxAgency = "YREB";
+inline constexpr std::string_view kSdmxDataflow = "YREB_SHARED";
+
+struct SdmxOptions {
+  int version = 2;  // 2 or 1
+};
+
+// Writes `rows` as SDMX-CSV in UTF-8 without a BOM, with CRLF line ends.
+// OBS_STATUS codes: P preliminary (初步核算), E preliminary verification
+// (初步核实), A final verification (最终核实), B revised (修订, a break in
+// the series); empty when the status is unknown. UNIT_MULT is the catalog's
+// power of ten. Returns InvalidArgument naming the row for an indicator the
+// catalog lacks, a value that is not decimal text or a period that is not
+// SDMX.
+absl::StatusOr<std::string> WriteSdmxCsv(const std::vector<ExportRow>& rows,
+                                         const catalog::Catalog& catalog,
+                                         const SdmxOptions& options);
 
 // Builds export rows from observations, taking region names from `catalog`.
 std::vector<ExportRow> ToExportRows(const std::vector<Observation>& observations,

@@ -26,6 +26,10 @@ bool LooksLikeLongCsv(const std::vector<CsvRecord>& records);
 // row's fields are held at once whatever the file's size.
 absl::Status ReadLongCsv(std::string_view text, Collector& collector);
 
+// Reads SDMX-CSV 2.0 (first column STRUCTURE) or 1.0 (first column
+// DATAFLOW) of the dataflow WriteSdmxCsv writes.
+absl::Status ReadSdmxCsv(const std::vector<CsvRecord>& records, Collector& collector);
+
 absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
                              Collector& collector);
 

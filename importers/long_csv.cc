@@ -65,20 +65,6 @@ std::string TokenList(const Token (&tokens)[N]) {
   return list;
 }
 
-// Quotes a field when it contains a separator, a quote, a line break or
-// white space at either end.
-std::string CsvField(std::string_view text) {
-  bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                      (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!needs_quotes) return std::string(text);
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
-}
 
 // Reads a period written as SDMX or as a portal label.
 absl::StatusOr<period::Period> ParseAnyPeriod(std::string_view text) {

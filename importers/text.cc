@@ -336,4 +336,17 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
+std::string CsvField(std::string_view text) {
+  bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                      (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!needs_quotes) return std::string(text);
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
 }  // namespace yreb::importers::internal

@@ -62,6 +62,10 @@ absl::StatusOr<std::vector<CsvRecord>> SplitCsv(
     std::string_view text, std::string_view file_name,
     size_t max_records = std::numeric_limits<size_t>::max());
 
+// Returns `text` as one CSV field: quoted when it contains a separator, a
+// quote, a line break or white space at either end.
+std::string CsvField(std::string_view text);
+
 // Removes ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends.
 std::string_view Trim(std::string_view text);
 

@@ -184,10 +184,24 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Begin("yreb_alarms", "Alarms in the node's status, by kind.", MetricType::Gauge);
   std::map<std::string, uint64_t> alarms;
   for (const proto::Alarm& alarm : status.alarms()) ++alarms[alarm.kind()];
-  for (const char* kind : {"fork", "void", "future", "recovery", "lead_dispute"}) {
+  for (const char* kind : {"fork", "void", "future", "recovery", "lead_dispute",
+                           "release-mismatch"}) {
     alarms.try_emplace(kind, 0);
   }
   for (const auto& [kind, count] : alarms) out.Add(static_cast<double>(count), {{"kind", kind}});
+  out.Begin("yreb_releases",
+            "Shared-set releases this node holds, by its verdict: verified, mismatch, pending "
+            "(the cut or the catalog version has not arrived), unverifiable (other rules) or "
+            "void.",
+            MetricType::Gauge);
+  std::map<std::string, uint64_t> releases(status.releases_by_state().begin(),
+                                           status.releases_by_state().end());
+  for (const char* state : {"verified", "mismatch", "pending", "unverifiable", "void"}) {
+    releases.try_emplace(state, 0);
+  }
+  for (const auto& [state, count] : releases) {
+    out.Add(static_cast<double>(count), {{"state", state}});
+  }
 
   out.Begin("yreb_database_bytes",
             "Approximate size of the RocksDB database on disk (SST and WAL files), in bytes.",

@@ -16,6 +16,7 @@
 #include "i18n/i18n.h"
 #include "node/admin_service.h"
 #include "node/backup.h"
+#include "node/coordinator_service.h"
 #include "node/federation_setup.h"
 #include "node/lead_admin_service.h"
 #include "node/lead_tracker.h"
@@ -108,6 +109,7 @@ struct Node::Impl {
   std::unique_ptr<sync::OriginLog> log;
   std::unique_ptr<Records> records;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<CoordinatorService> coordinator;
   FederationParts federation;
   std::unique_ptr<LeadTracker> lead;
   std::unique_ptr<LeadAdminService> lead_admin;
@@ -181,6 +183,7 @@ absl::Status StartObservability(Node::Impl* impl) {
           StatusViewInput input;
           input.status = &*status;
           input.records = impl->records.get();
+          input.store = impl->store.get();
           input.catalog = catalog;
           if (impl->federation.membership != nullptr) {
             input.manifest = impl->federation.membership->NewestManifest();
@@ -303,9 +306,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
     replication = impl->replication.get();
   }
   LeadTracker* lead = impl->lead.get();
-  impl->admin->SetStatusExtension([replication, lead](proto::StatusReply* reply) {
+  impl->coordinator =
+      std::make_unique<CoordinatorService>(impl->store.get(), impl->log.get(), lead);
+  CoordinatorService* coordinator = impl->coordinator.get();
+  impl->records->SetCatalogSource([coordinator] { return coordinator->CatalogsNewestFirst(); });
+  impl->admin->SetStatusExtension([replication, lead, coordinator](proto::StatusReply* reply) {
     if (replication != nullptr) replication->FillStatus(reply);
     FillLeadStatus(*lead, reply);
+    if (absl::Status status = coordinator->FillStatus(reply); !status.ok()) {
+      spdlog::error("release check failed: error=\"{}\"", status.message());
+    }
   });
 
   if (absl::Status status = PrepareSocketPath(config.admin_socket); !status.ok()) return status;
@@ -314,6 +324,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   builder.RegisterService(impl->admin.get());
   builder.RegisterService(impl->federation.admin.get());
   builder.RegisterService(impl->lead_admin.get());
+  builder.RegisterService(impl->coordinator.get());
   builder.SetMaxReceiveMessageSize(kMaxAdminMessageBytes);
   builder.SetMaxSendMessageSize(kMaxAdminMessageBytes);
   mode_t old_mask = ::umask(0117);  // socket file 0660: owner and operator group
@@ -331,6 +342,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
       return status;
     }
   }
+  // Each release is checked within about two seconds of its cut arriving.
+  impl->coordinator->StartChecking(std::chrono::seconds(2));
   // A permanent block (a store of another key) is never lifted by peers.
   if (impl->replication != nullptr && !blocked->has_value()) impl->replication->Start();
 
@@ -397,6 +410,7 @@ void Node::Shutdown() {
     // stop before either goes away.
     impl_->status_page.reset();
     impl_->metrics.reset();
+    if (impl_->coordinator != nullptr) impl_->coordinator->StopChecking();
     // Outgoing sessions first, then wake the live streams so they end.
     if (impl_->replication != nullptr) impl_->replication->Stop();
     impl_->notifier.Shutdown();
@@ -413,6 +427,7 @@ void Node::Shutdown() {
     impl_->log.reset();  // drains the queued commit groups
     impl_->replication.reset();
     impl_->records.reset();
+    impl_->coordinator.reset();
     impl_->store.reset();
     std::error_code error;
     std::filesystem::remove(impl_->config.admin_socket, error);

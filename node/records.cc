@@ -50,7 +50,17 @@ Records::Records(storage::Store* store, sync::OriginLog* log, const catalog::Cat
       province_(std::to_string(node_id)),
       options_(options) {}
 
+std::vector<std::shared_ptr<const catalog::Catalog>> Records::Catalogs() const {
+  if (catalog_source_) {
+    std::vector<std::shared_ptr<const catalog::Catalog>> catalogs = catalog_source_();
+    if (!catalogs.empty()) return catalogs;
+  }
+  // The constructor's catalog outlives this object, so it is not owned here.
+  return {std::shared_ptr<const catalog::Catalog>(catalog_, [](const catalog::Catalog*) {})};
+}
+
 absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
+  std::shared_ptr<const catalog::Catalog> catalog = Catalogs().front();
   for (const std::string* text : {&request.indicator(), &request.region(), &request.period(),
                                   &request.value(), &request.unit(), &request.note()}) {
     if (HasControlBytes(*text)) {
@@ -59,14 +69,14 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
     }
   }
 
-  const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
+  const catalog::Indicator* indicator = catalog->FindIndicator(request.indicator());
   if (indicator == nullptr) {
     return absl::InvalidArgumentError(
         Tr("indicator {} is not in catalog version {}; see yrebctl catalog show for the codes",
-           request.indicator(), catalog_->version()));
+           request.indicator(), catalog->version()));
   }
 
-  const catalog::Region* region = catalog_->FindRegion(request.region());
+  const catalog::Region* region = catalog->FindRegion(request.region());
   if (region == nullptr) {
     return absl::InvalidArgumentError(
         Tr("region {} is not a known GB/T 2260 code", request.region()));
@@ -161,7 +171,8 @@ void Records::PutAsync(const proto::PutRequest& request,
     done(valid);
     return;
   }
-  const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
+  std::shared_ptr<const catalog::Catalog> catalog = Catalogs().front();
+  const catalog::Indicator* indicator = catalog->FindIndicator(request.indicator());
 
   auto reply = std::make_shared<proto::PutReply>();
   proto::Record record;
@@ -173,7 +184,7 @@ void Records::PutAsync(const proto::PutRequest& request,
   record.set_measure(indicator->measure);
   record.set_value_kind(indicator->value_kind);
   record.set_status(request.status());
-  record.set_catalog_version(catalog_->version());
+  record.set_catalog_version(catalog->version());
   record.set_note(request.note());
   record.set_withdrawn(request.withdraw());
 
@@ -248,18 +259,25 @@ absl::StatusOr<std::optional<proto::QueriedRevision>> Records::LoadRevision(
 
 absl::StatusOr<proto::QueryReply> Records::Query(const proto::QueryRequest& original) const {
   proto::QueryRequest request = original;
-  // Operators may name an indicator by its NBS name, as portal files do.
-  const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
-  if (indicator == nullptr) indicator = catalog_->FindIndicatorByName(request.indicator());
+  // Operators may name an indicator by its NBS name, as portal files do. An
+  // indicator that a later catalog version removed stays readable.
+  std::vector<std::shared_ptr<const catalog::Catalog>> catalogs = Catalogs();
+  const catalog::Catalog* newest = catalogs.front().get();
+  const catalog::Indicator* indicator = nullptr;
+  for (const auto& version : catalogs) {
+    indicator = version->FindIndicator(request.indicator());
+    if (indicator == nullptr) indicator = version->FindIndicatorByName(request.indicator());
+    if (indicator != nullptr) break;
+  }
   if (indicator == nullptr) {
     return absl::InvalidArgumentError(
         Tr("indicator {} is not in catalog version {}; see yrebctl catalog show for the codes",
-           request.indicator(), catalog_->version()));
+           request.indicator(), newest->version()));
   }
   request.set_indicator(indicator->code);
   if (!request.region().empty()) {
-    const catalog::Region* region = catalog_->FindRegion(request.region());
-    if (region == nullptr) region = catalog_->FindRegionByName(request.region());
+    const catalog::Region* region = newest->FindRegion(request.region());
+    if (region == nullptr) region = newest->FindRegionByName(request.region());
     if (region == nullptr) {
       return absl::InvalidArgumentError(
           Tr("region {} is not a known GB/T 2260 code", request.region()));

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,15 @@ class Records {
   // All pointers must outlive this object.
   Records(storage::Store* store, sync::OriginLog* log, const catalog::Catalog* catalog,
           uint32_t node_id, const Options& options);
+
+  // Returns the catalog versions that count, newest first.
+  using CatalogSource = std::function<std::vector<std::shared_ptr<const catalog::Catalog>>()>;
+
+  // Makes new records follow the newest catalog version `source` returns,
+  // and queries and exports also find indicators that only older versions
+  // have. Without a source, the catalog given to the constructor is the only
+  // version. REQUIRES: called before any other method.
+  void SetCatalogSource(CatalogSource source) { catalog_source_ = std::move(source); }
 
   // Checks `request` against the catalog and this node's province. Returns
   // InvalidArgument naming the field and the fix.
@@ -70,12 +80,14 @@ class Records {
                                                       const std::string& indicator,
                                                       const std::string& region,
                                                       const std::string& period) const;
+  std::vector<std::shared_ptr<const catalog::Catalog>> Catalogs() const;
   absl::StatusOr<std::optional<proto::QueriedRevision>> LoadRevision(
       const storage::CellRevision& cell) const;
 
   storage::Store* const store_;
   sync::OriginLog* const log_;
   const catalog::Catalog* const catalog_;
+  CatalogSource catalog_source_;
   const uint32_t node_id_;
   const std::string province_;
   const Options options_;

@@ -1,5 +1,6 @@
 // Import and export of whole files on a node.
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -26,11 +27,13 @@ std::string FormatRowError(const importers::RowError& error) {
 }  // namespace
 
 absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& request) {
+  // New records follow the newest catalog version and name it.
+  std::shared_ptr<const catalog::Catalog> catalog = Catalogs().front();
   importers::ImportOptions options;
   options.file_name = request.file_name().empty() ? "(stdin)" : request.file_name();
   options.mapping = request.mapping();
   absl::StatusOr<importers::ParseResult> parsed =
-      importers::ParseFile(request.content(), options, *catalog_, province_);
+      importers::ParseFile(request.content(), options, *catalog, province_);
   if (!parsed.ok()) return absl::InvalidArgumentError(parsed.status().message());
 
   proto::ImportReply reply;
@@ -56,7 +59,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     }
   }
   if (reply.errors().empty() && parsed->observations.empty()) {
-    const catalog::Region* province = catalog_->FindRegion(province_);
+    const catalog::Region* province = catalog->FindRegion(province_);
     std::string name = province != nullptr ? province->name_zh : province_;
     if (parsed->skipped_rows_other_regions > 0) {
       reply.add_errors(Tr("{}: the file holds no rows of {} ({}); its {} rows belong to other "
@@ -83,7 +86,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     record.set_value_kind(observation.value_kind);
     record.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
                                                                            : request.status());
-    record.set_catalog_version(catalog_->version());
+    record.set_catalog_version(catalog->version());
     record.set_note(observation.note);
     return record;
   };
@@ -177,18 +180,29 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
 }
 
 absl::StatusOr<proto::ExportReply> Records::Export(const proto::ExportRequest& request) const {
+  // Indicators of every catalog version, newest first, so that values of an
+  // indicator a later version removed are still exported.
+  std::vector<std::shared_ptr<const catalog::Catalog>> catalogs = Catalogs();
+  const catalog::Catalog& newest = *catalogs.front();
   std::vector<const catalog::Indicator*> indicators;
   if (!request.indicator().empty()) {
-    const catalog::Indicator* indicator = catalog_->FindIndicator(request.indicator());
+    const catalog::Indicator* indicator = nullptr;
+    for (const auto& version : catalogs) {
+      indicator = version->FindIndicator(request.indicator());
+      if (indicator != nullptr) break;
+    }
     if (indicator == nullptr) {
       return absl::InvalidArgumentError(
           Tr("indicator {} is not in catalog version {}; see yrebctl catalog show for the codes",
-             request.indicator(), catalog_->version()));
+             request.indicator(), newest.version()));
     }
     indicators.push_back(indicator);
   } else {
-    for (const catalog::Indicator& indicator : catalog_->indicators()) {
-      indicators.push_back(&indicator);
+    std::set<std::string> codes;
+    for (const auto& version : catalogs) {
+      for (const catalog::Indicator& indicator : version->indicators()) {
+        if (codes.insert(indicator.code).second) indicators.push_back(&indicator);
+      }
     }
   }
 
@@ -205,7 +219,7 @@ absl::StatusOr<proto::ExportReply> Records::Export(const proto::ExportRequest& r
       importers::ExportRow row;
       row.indicator = record.indicator();
       row.region = record.region();
-      const catalog::Region* region = catalog_->FindRegion(record.region());
+      const catalog::Region* region = newest.FindRegion(record.region());
       row.region_name = region != nullptr ? region->name_zh : "";
       row.period = record.period();
       row.value = record.value();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/decimal.h"
+#include "coordinator/shared_set.h"
 #include "i18n/i18n.h"
 #include "node/config.h"
 
@@ -14,9 +15,8 @@ namespace {
 
 using i18n::Tr;
 using nlohmann::json;
+using coordinator::ChinaTime;
 using std::chrono::system_clock;
-
-constexpr std::chrono::hours kChinaOffset{8};
 
 bool Chinese() { return i18n::CurrentLang() == i18n::Lang::kChinese; }
 
@@ -29,17 +29,6 @@ std::string RegionName(const catalog::Catalog& catalog, const std::string& code)
 
 std::string IndicatorName(const catalog::Indicator& indicator) {
   return Chinese() || indicator.name_en.empty() ? indicator.name_zh : indicator.name_en;
-}
-
-// Formats a Unix-ms instant as ISO 8601 in China Standard Time.
-std::string ChinaTime(system_clock::time_point instant) {
-  auto local = std::chrono::floor<std::chrono::seconds>(instant + kChinaOffset);
-  std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(local);
-  std::chrono::year_month_day date(day);
-  std::chrono::hh_mm_ss time(local - day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count());
 }
 
 // The UI text of the page, in the thread's language. The page itself holds
@@ -201,31 +190,8 @@ json DeadlineSection(const period::Period& quarter, int deadline_days,
   return out;
 }
 
-// The periods of `indicator` inside `quarter` that a complete quarter has,
-// and those that may be absent: January of a cumulative monthly indicator,
-// which bureaus publish together with February as 1-2月.
-struct Expected {
-  std::vector<std::string> required;
-  std::vector<std::string> optional;
-};
-
-Expected ExpectedPeriods(const catalog::Indicator& indicator, const period::Period& quarter) {
-  Expected expected;
-  if (indicator.frequency == period::Period::kQuarterly) {
-    expected.required.push_back(quarter.ToSdmx());
-    return expected;
-  }
-  for (int month = quarter.StartMonth(); month < quarter.StartMonth() + 3; ++month) {
-    std::string text = period::Period{quarter.year, period::Period::kMonthly, month}.ToSdmx();
-    if (month == 1 && indicator.measure == proto::MEASURE_KIND_CUMULATIVE) {
-      expected.optional.push_back(text);
-    } else {
-      expected.required.push_back(text);
-    }
-  }
-  return expected;
-}
-
+// The completeness of `quarter` per indicator and province, taken from the
+// quarter's shared set over this node's current version vector.
 absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::Period& quarter,
                                    const std::vector<std::string>& provinces) {
   json matrix = {{"provinces", json::array()}, {"indicators", json::array()}};
@@ -234,37 +200,34 @@ absl::StatusOr<json> MatrixSection(const StatusViewInput& input, const period::P
   }
   json totals = {{"complete", 0}, {"partial", 0}, {"missing", 0}};
 
+  absl::StatusOr<coordinator::Cut> cut = coordinator::CurrentCut(*input.store);
+  if (!cut.ok()) return cut.status();
+  coordinator::SharedSetInput set_input;
+  set_input.store = input.store;
+  set_input.catalog = input.catalog;
+  set_input.period = quarter;
+  set_input.cut = *cut;
+  set_input.provinces = provinces;
+  absl::StatusOr<coordinator::SharedSet> set = coordinator::ComputeSharedSet(set_input);
+  if (!set.ok()) return set.status();
+  std::map<std::pair<std::string, std::string>, int> missing;  // (indicator, province)
+  for (const coordinator::MissingCell& cell : set->missing) {
+    ++missing[{cell.indicator, cell.province}];
+  }
+
   for (const catalog::Indicator& indicator : input.catalog->indicators()) {
     if (indicator.frequency == period::Period::kAnnual ||
         indicator.scope == catalog::Scope::kPrefecture) {
       continue;
     }
-    Expected expected = ExpectedPeriods(indicator, quarter);
-    proto::QueryRequest request;
-    request.set_indicator(indicator.code);
-    request.set_period_from(expected.optional.empty() ? expected.required.front()
-                                                      : expected.optional.front());
-    request.set_period_to(expected.required.back());
-    absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
-    if (!reply.ok()) return reply.status();
-
-    // A value counts when it is the cell's latest revision, not withdrawn,
-    // and written by the node that owns the region's province.
-    std::map<std::string, std::set<std::string>> held;  // region -> periods
-    for (const proto::QueriedRevision& revision : reply->revisions()) {
-      const proto::Record& record = revision.record();
-      if (record.withdrawn()) continue;
-      if (catalog::Catalog::ProvinceOf(record.region()) != std::to_string(revision.origin())) {
-        continue;
-      }
-      held[record.region()].insert(record.period());
+    int wanted = 0;
+    for (const period::Period& period : coordinator::PeriodsOf(indicator, quarter)) {
+      wanted += coordinator::IsRequiredPeriod(indicator, period);
     }
 
     json cells = json::array();
     for (const std::string& code : provinces) {
-      int have = 0;
-      for (const std::string& period : expected.required) have += held[code].contains(period);
-      int wanted = static_cast<int>(expected.required.size());
+      int have = wanted - missing[{indicator.code, code}];
       std::string state = "partial";
       if (have == wanted) {
         state = "complete";
@@ -376,32 +339,6 @@ absl::StatusOr<json> BeltChart(const StatusViewInput& input,
 }
 
 }  // namespace
-
-system_clock::time_point QuarterDeadline(const period::Period& quarter, int deadline_days) {
-  int month = quarter.StartMonth() + 3;  // the month after the quarter
-  int year = quarter.year;
-  if (month > 12) {
-    month -= 12;
-    ++year;
-  }
-  std::chrono::sys_days day = std::chrono::year_month_day(
-      std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-      std::chrono::day(static_cast<unsigned>(deadline_days)));
-  return day + std::chrono::hours(23) + std::chrono::minutes(59) + std::chrono::seconds(59) -
-         kChinaOffset;
-}
-
-period::Period ReportingQuarter(system_clock::time_point now, int deadline_days) {
-  std::chrono::sys_days local_day = std::chrono::floor<std::chrono::days>(now + kChinaOffset);
-  std::chrono::year_month_day date(local_day);
-  int year = static_cast<int>(date.year());
-  int quarter = (static_cast<int>(static_cast<unsigned>(date.month())) - 1) / 3 + 1;
-  period::Period current{year, period::Period::kQuarterly, quarter};
-  period::Period previous = quarter == 1
-                                ? period::Period{year - 1, period::Period::kQuarterly, 4}
-                                : period::Period{year, period::Period::kQuarterly, quarter - 1};
-  return now <= QuarterDeadline(previous, deadline_days) ? previous : current;
-}
 
 absl::StatusOr<std::string> SumDecimals(const std::vector<std::string>& values) {
   // Each value is scaled to the largest fraction length and summed as a

@@ -14,22 +14,17 @@
 #include "absl/status/statusor.h"
 #include "catalog/catalog.h"
 #include "common/period.h"
+#include "coordinator/deadline.h"
 #include "federation/manifest.h"
 #include "node/records.h"
 #include "proto/admin.pb.h"
 
 namespace yreb::node {
 
-// Returns the instant a quarter's shared set is due: 23:59:59 China Standard
-// Time (UTC+8, no daylight saving since 1991) on day `deadline_days` of the
-// month after the quarter. REQUIRES: `quarter` is quarterly.
-std::chrono::system_clock::time_point QuarterDeadline(const period::Period& quarter,
-                                                      int deadline_days);
-
-// Returns the quarter being collected at `now`: the previous calendar quarter
-// until its deadline has passed, then the current one. On 20 April 2025 at
-// 23:00 CST that is 2025-Q1; a minute after midnight on 21 April, 2025-Q2.
-period::Period ReportingQuarter(std::chrono::system_clock::time_point now, int deadline_days);
+// The deadlines of the shared sets (coordinator/deadline.h), which the
+// status page shows for the reporting quarter.
+using coordinator::QuarterDeadline;
+using coordinator::ReportingQuarter;
 
 // Returns the exact sum of decimal texts (see common/decimal.h), e.g.
 // {"1.5", "2.25"} -> "3.75". Fails with OutOfRange beyond 30 significant
@@ -39,6 +34,7 @@ absl::StatusOr<std::string> SumDecimals(const std::vector<std::string>& values);
 struct StatusViewInput {
   const proto::StatusReply* status = nullptr;
   const Records* records = nullptr;
+  const storage::Store* store = nullptr;  // for the completeness matrix
   const catalog::Catalog* catalog = nullptr;
   std::shared_ptr<const federation::ManifestVersion> manifest;  // null without one
   std::chrono::system_clock::time_point now;

@@ -62,7 +62,7 @@ TEST(I18nTest, EveryMessageHasAChineseTranslation) {
   size_t messages = 0;
   std::filesystem::path root(YREB_SOURCE_DIR);
   for (const char* folder : {"cli", "node", "sync", "storage", "crypto", "proto", "catalog",
-                             "importers", "common", "federation", "coord", "lead", "ops",
+                             "importers", "common", "federation", "coord", "coordinator", "lead", "ops",
                              "i18n"}) {
     if (!std::filesystem::exists(root / folder)) continue;
     for (const auto& file : std::filesystem::recursive_directory_iterator(root / folder)) {

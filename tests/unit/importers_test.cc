@@ -508,7 +508,7 @@ TEST(ImportBadInput, WholeFileErrors) {
       {"unclosed quote", "indicator,region,period,value\ngdp,420000,2023,\"5\n",
        "line 2: a quoted field is not closed"},
       {"sdmx-csv", "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,TIME_PERIOD,OBS_VALUE\n",
-       "SDMX-CSV import is not supported yet", absl::StatusCode::kUnimplemented},
+       "line 1: missing SDMX-CSV column \"INDICATOR\""},
   };
   for (const Case& c : cases) {
     absl::StatusOr<ParseResult> result = Parse(c.bytes, "420000", c.name + ".csv");
