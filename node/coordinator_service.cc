@@ -388,6 +388,23 @@ absl::Status CoordinatorService::Check(StoredRelease* stored,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<proto::Release>> CoordinatorService::NewestVerifiedReleases() {
+  absl::StatusOr<std::vector<StoredRelease>> releases = Releases();
+  if (!releases.ok()) return releases.status();
+  std::map<std::string, proto::Release> newest;  // period -> release
+  for (StoredRelease& stored : *releases) {
+    if (stored.state != "verified") continue;
+    auto [it, inserted] = newest.try_emplace(stored.release.period(), stored.release);
+    if (!inserted && stored.release.release_number() > it->second.release_number()) {
+      it->second = std::move(stored.release);
+    }
+  }
+  std::vector<proto::Release> result;
+  result.reserve(newest.size());
+  for (auto& [period, release] : newest) result.push_back(std::move(release));
+  return result;
+}
+
 absl::StatusOr<std::vector<CoordinatorService::StoredRelease>> CoordinatorService::Releases() {
   absl::StatusOr<std::map<uint32_t, CatalogEntry>> catalogs = CatalogVersions();
   if (!catalogs.ok()) return catalogs.status();

@@ -58,6 +58,10 @@ class CoordinatorService final : public proto::Coordinator::Service {
   // node publishes takes effect at once.
   std::vector<std::shared_ptr<const catalog::Catalog>> CatalogsNewestFirst();
 
+  // Returns, for each period with a release this node verified, the verified
+  // release with the highest number, ordered by period.
+  absl::StatusOr<std::vector<proto::Release>> NewestVerifiedReleases();
+
   grpc::Status PublishCatalog(grpc::ServerContext* context,
                               const proto::PublishCatalogRequest* request,
                               proto::PublishCatalogReply* reply) override;

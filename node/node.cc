@@ -190,6 +190,12 @@ absl::Status StartObservability(Node::Impl* impl) {
           }
           input.now = std::chrono::system_clock::now();
           input.quarter = quarter;
+          if (impl->coordinator != nullptr) {
+            absl::StatusOr<std::vector<proto::Release>> sealed =
+                impl->coordinator->NewestVerifiedReleases();
+            if (!sealed.ok()) return sealed.status();
+            input.sealed = std::move(*sealed);
+          }
           return BuildStatusView(input);
         });
     if (!page.ok()) return page.status();

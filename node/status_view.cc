@@ -74,11 +74,13 @@ json Labels() {
       {"alarms", Tr("Alarms")},
       {"no_alarms", Tr("No alarms.")},
       {"charts", Tr("Charts")},
-      {"gdp_chart", Tr("GDP by province and year")},
-      {"belt_chart", Tr("Belt total by quarter")},
-      {"not_sealed",
-       Tr("Computed from the records this node holds; not a sealed shared set. Provinces "
-          "without a value for a quarter are left out of its total.")},
+      {"gdp_chart", Tr("GDP by province and year, sealed annual sets")},
+      {"belt_chart", Tr("Belt total, sealed quarterly sets")},
+      {"sealed_note",
+       Tr("Only releases this node has recomputed and verified are drawn, the newest of each "
+          "period. Provinces without a value are left out of a total.")},
+      {"releases", Tr("Releases")},
+      {"no_sealed", Tr("No verified release yet.")},
       {"provinces_counted", Tr("provinces counted")},
       {"no_data", Tr("No data stored yet.")},
       {"updated", Tr("Updated")},
@@ -266,27 +268,32 @@ json AlarmsSection(const proto::StatusReply& status) {
   return alarms;
 }
 
-// Each province's latest value per year of `gdp`.
-absl::StatusOr<json> GdpChart(const StatusViewInput& input,
-                              const std::vector<std::string>& provinces) {
+// GDP of each member province by year, from the sealed annual sets: the
+// values of the newest verified release of each year.
+json GdpChart(const StatusViewInput& input, const std::vector<std::string>& provinces) {
   const catalog::Indicator* gdp = input.catalog->FindIndicator("gdp");
   json chart = {{"indicator", "gdp"}, {"unit", gdp != nullptr ? gdp->unit : ""},
-                {"periods", json::array()}, {"series", json::array()}};
-  if (gdp == nullptr) return chart;
-  proto::QueryRequest request;
-  request.set_indicator("gdp");
-  absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
-  if (!reply.ok()) return reply.status();
-
+                {"periods", json::array()}, {"series", json::array()},
+                {"releases", json::array()}};
   std::set<std::string> wanted(provinces.begin(), provinces.end());
   std::map<std::string, std::map<std::string, std::string>> values;  // region -> year -> value
-  std::set<std::string> years;
-  for (const proto::QueriedRevision& revision : reply->revisions()) {
-    const proto::Record& record = revision.record();
-    if (record.withdrawn() || !wanted.contains(record.region())) continue;
-    if (record.region() != std::to_string(revision.origin())) continue;
-    values[record.region()][record.period()] = record.value();
-    years.insert(record.period());
+  std::vector<std::string> years;
+  for (const proto::Release& release : input.sealed) {
+    absl::StatusOr<period::Period> period = period::ParseSdmx(release.period());
+    if (!period.ok() || period->frequency != period::Period::kAnnual) continue;
+    bool any = false;
+    for (const proto::ReleaseCell& cell : release.cells()) {
+      if (cell.indicator() != "gdp" || cell.period() != release.period() ||
+          !wanted.contains(cell.region())) {
+        continue;
+      }
+      values[cell.region()][release.period()] = cell.value();
+      any = true;
+    }
+    if (!any) continue;
+    years.push_back(release.period());
+    chart["releases"].push_back(
+        {{"period", release.period()}, {"release", release.release_number()}});
   }
   for (const std::string& year : years) chart["periods"].push_back(year);
   for (const std::string& code : provinces) {
@@ -302,38 +309,37 @@ absl::StatusOr<json> GdpChart(const StatusViewInput& input,
   return chart;
 }
 
-// The belt's total of quarterly GDP (gdp_q) per quarter, over the member
-// provinces that have a value.
-absl::StatusOr<json> BeltChart(const StatusViewInput& input,
-                               const std::vector<std::string>& provinces) {
-  const catalog::Indicator* indicator = input.catalog->FindIndicator("gdp_q");
-  json chart = {{"indicator", "gdp_q"},
-                {"name", indicator != nullptr ? IndicatorName(*indicator) : "gdp_q"},
+// The belt aggregate of one indicator across the sealed quarterly sets:
+// quarterly GDP (gdp_q) when a set has it, else the first indicator with an
+// aggregate, each point from the newest verified release of its quarter.
+json BeltChart(const StatusViewInput& input, const std::vector<std::string>& provinces) {
+  std::vector<const proto::Release*> quarters;
+  std::string code;
+  for (const proto::Release& release : input.sealed) {
+    absl::StatusOr<period::Period> period = period::ParseSdmx(release.period());
+    if (!period.ok() || period->frequency != period::Period::kQuarterly) continue;
+    quarters.push_back(&release);
+    for (const proto::Aggregate& aggregate : release.aggregates()) {
+      if (aggregate.indicator() == "gdp_q" || code.empty()) {
+        code = code == "gdp_q" ? code : aggregate.indicator();
+      }
+    }
+  }
+  const catalog::Indicator* indicator = code.empty() ? nullptr : input.catalog->FindIndicator(code);
+  json chart = {{"indicator", code},
+                {"name", indicator != nullptr ? IndicatorName(*indicator) : code},
                 {"unit", indicator != nullptr ? indicator->unit : ""},
-                {"sealed", false},
                 {"members", provinces.size()},
                 {"points", json::array()}};
-  if (indicator == nullptr) return chart;
-  proto::QueryRequest request;
-  request.set_indicator("gdp_q");
-  absl::StatusOr<proto::QueryReply> reply = input.records->Query(request);
-  if (!reply.ok()) return reply.status();
-
-  std::set<std::string> wanted(provinces.begin(), provinces.end());
-  std::map<period::Period, std::vector<std::string>> by_quarter;
-  for (const proto::QueriedRevision& revision : reply->revisions()) {
-    const proto::Record& record = revision.record();
-    if (record.withdrawn() || !wanted.contains(record.region())) continue;
-    if (record.region() != std::to_string(revision.origin())) continue;
-    absl::StatusOr<period::Period> period = period::ParseSdmx(record.period());
-    if (!period.ok()) continue;
-    by_quarter[*period].push_back(record.value());
-  }
-  for (const auto& [quarter, values] : by_quarter) {
-    absl::StatusOr<std::string> total = SumDecimals(values);
-    if (!total.ok()) return total.status();
-    chart["points"].push_back(
-        {{"period", quarter.ToSdmx()}, {"total", *total}, {"provinces", values.size()}});
+  for (const proto::Release* release : quarters) {
+    for (const proto::Aggregate& aggregate : release->aggregates()) {
+      if (aggregate.indicator() != code) continue;
+      chart["points"].push_back({{"period", aggregate.period()},
+                                 {"total", aggregate.value()},
+                                 {"provinces", aggregate.provinces()},
+                                 {"release", release->period() + " #" +
+                                                 std::to_string(release->release_number())}});
+    }
   }
   return chart;
 }
@@ -407,11 +413,7 @@ absl::StatusOr<json> BuildStatusView(const StatusViewInput& input) {
   absl::StatusOr<json> matrix = MatrixSection(input, quarter, provinces);
   if (!matrix.ok()) return matrix.status();
   view["matrix"] = std::move(*matrix);
-  absl::StatusOr<json> gdp = GdpChart(input, provinces);
-  if (!gdp.ok()) return gdp.status();
-  absl::StatusOr<json> belt = BeltChart(input, provinces);
-  if (!belt.ok()) return belt.status();
-  view["charts"] = {{"gdp", std::move(*gdp)}, {"belt", std::move(*belt)}};
+  view["charts"] = {{"gdp", GdpChart(input, provinces)}, {"belt", BeltChart(input, provinces)}};
   return view;
 }
 

@@ -18,6 +18,7 @@
 #include "federation/manifest.h"
 #include "node/records.h"
 #include "proto/admin.pb.h"
+#include "proto/coordinator.pb.h"
 
 namespace yreb::node {
 
@@ -40,6 +41,9 @@ struct StatusViewInput {
   std::chrono::system_clock::time_point now;
   // The quarter to show; the reporting quarter at `now` when empty.
   std::optional<period::Period> quarter;
+  // The newest release this node verified of each sealed period; the charts
+  // draw only these.
+  std::vector<proto::Release> sealed;
 };
 
 // Builds the JSON document of /api/status in the thread's language. Fails

@@ -250,32 +250,36 @@ function lineChart(id, periods, series, unit) {
 
 function renderCharts(view) {
   const labels = view.labels;
+  const colon = view.lang === "zh" ? "：" : ": ";
   const section = replaceSection("charts-section", labels.charts);
+  section.append(element("p", { class: "note", id: "sealed-note" }, labels.sealed_note));
   const gdp = view.charts.gdp;
   const gdpBlock = element("div", { class: "chart" });
   gdpBlock.append(element("h3", {}, labels.gdp_chart + " (" + gdp.unit + ")"));
   if (gdp.series.length === 0) {
-    gdpBlock.append(element("p", { class: "muted" }, labels.no_data));
+    gdpBlock.append(element("p", { class: "muted", id: "gdp-none" }, labels.no_sealed));
   } else {
     gdpBlock.append(lineChart("gdp-chart", gdp.periods, gdp.series.map((line) => ({
       key: line.region, name: line.name, values: line.values })), gdp.unit));
+    gdpBlock.append(element("p", { class: "muted" }, labels.releases + colon +
+      gdp.releases.map((release) => release.period + " #" + release.release).join(", ")));
   }
   section.append(gdpBlock);
 
   const belt = view.charts.belt;
   const beltBlock = element("div", { class: "chart" });
-  beltBlock.append(element("h3", {}, labels.belt_chart + ": " + belt.name + " (" + belt.unit +
-    ")"));
-  beltBlock.append(element("p", { class: "note", id: "not-sealed" }, labels.not_sealed));
+  beltBlock.append(element("h3", {}, labels.belt_chart +
+    (belt.indicator ? ": " + belt.name + " (" + belt.unit + ")" : "")));
   if (belt.points.length === 0) {
-    beltBlock.append(element("p", { class: "muted" }, labels.no_data));
+    beltBlock.append(element("p", { class: "muted", id: "belt-none" }, labels.no_sealed));
   } else {
     const periods = belt.points.map((point) => point.period + " (" + point.provinces + "/" +
       belt.members + ")");
-    beltBlock.append(lineChart("belt-chart", periods, [{ key: "belt", name: labels.belt_chart,
+    beltBlock.append(lineChart("belt-chart", periods, [{ key: "belt", name: belt.name,
       values: belt.points.map((point) => point.total) }], belt.unit));
     beltBlock.append(element("p", { class: "muted" }, "(n/" + belt.members + ") " +
-      labels.provinces_counted));
+      labels.provinces_counted + "; " + labels.releases + colon +
+      belt.points.map((point) => point.release).join(", ")));
   }
   section.append(beltBlock);
 }

@@ -288,11 +288,38 @@ TEST(StatusPageE2E, ChromiumRendersMatrixAndCharts) {
   EXPECT_EQ(states["realestate_invest_cum"]["420000"], "missing");
   EXPECT_EQ(states["gdp_q"]["320000"], "complete");
   EXPECT_EQ(states["gdp_q_cum"]["320000"], "missing");
+  // The charts draw sealed sets only: none before the lead seals.
+  EXPECT_TRUE(view["charts"]["belt"]["points"].empty()) << view["charts"].dump();
+  EXPECT_TRUE(view["charts"]["gdp"]["series"].empty()) << view["charts"].dump();
+
+  for (const char* period : {"2019-Q3", "2019-Q4", "2023"}) {
+    CommandResult seal = federation.Ctl(320000, {"shared", "seal", period});
+    ASSERT_EQ(seal.exit_code, 0) << period << ": " << seal.out << seal.err;
+  }
+  ASSERT_TRUE(federation.WaitStatus(
+      420000,
+      [](const json& status) {
+        return status["releases"].value("verified", uint64_t{0}) >= 3;
+      },
+      std::chrono::seconds(30)))
+      << federation.Status(420000).dump();
+  view = json::parse(HttpGet(port, "/api/status?quarter=2019-Q4"), nullptr, false);
+  ASSERT_TRUE(view.is_object());
   const json& belt = view["charts"]["belt"];
-  ASSERT_EQ(belt["points"].size(), 4u);
-  EXPECT_EQ(belt["points"][3]["period"], "2019-Q4");
-  EXPECT_EQ(belt["points"][3]["total"], "27000.45");
-  EXPECT_EQ(belt["sealed"], false);
+  EXPECT_EQ(belt["indicator"], "gdp_q");
+  ASSERT_EQ(belt["points"].size(), 2u) << belt.dump();
+  EXPECT_EQ(belt["points"][0]["period"], "2019-Q3");
+  EXPECT_EQ(belt["points"][0]["total"], "24000.3");
+  EXPECT_EQ(belt["points"][1]["period"], "2019-Q4");
+  EXPECT_EQ(belt["points"][1]["total"], "27000.45");
+  EXPECT_EQ(belt["points"][1]["provinces"], 1);
+  EXPECT_EQ(belt["points"][1]["release"], "2019-Q4 #1");
+  const json& gdp = view["charts"]["gdp"];
+  ASSERT_EQ(gdp["periods"].size(), 1u) << gdp.dump();
+  EXPECT_EQ(gdp["periods"][0], "2023");
+  ASSERT_EQ(gdp["series"].size(), 1u);
+  EXPECT_EQ(gdp["series"][0]["region"], "320000");
+  EXPECT_EQ(gdp["series"][0]["values"][0], "130924.3");
 
   int code = 0;
   HttpGet(port, "/api/status?quarter=2019Q4", &code);
@@ -315,7 +342,10 @@ TEST(StatusPageE2E, ChromiumRendersMatrixAndCharts) {
   // Jiangsu's 2023 GDP is a point of the GDP chart, with its exact text.
   EXPECT_NE(dom.out.find("data-period=\"2023\" data-value=\"130924.3\""), std::string::npos);
   EXPECT_NE(dom.out.find("江苏省 2023: 130924.3 亿元"), std::string::npos);
-  EXPECT_NE(dom.out.find("id=\"not-sealed\""), std::string::npos);
+  EXPECT_NE(dom.out.find("data-period=\"2019-Q4 (1/2)\" data-value=\"27000.45\""),
+            std::string::npos);
+  EXPECT_NE(dom.out.find("id=\"sealed-note\""), std::string::npos);
+  EXPECT_EQ(dom.out.find("id=\"belt-none\""), std::string::npos);
   EXPECT_NE(dom.out.find("长江经济带"), std::string::npos) << "the page is in Chinese";
 
   // Screenshots for a person to look at, when asked for.
