@@ -119,7 +119,7 @@ json StatusJson(const proto::LeadStatusReply& reply) {
           {"disputed", !reply.dispute().empty()},
           {"dispute", reply.dispute()},
           {"may_coordinate", reply.may_coordinate()},
-          {"coordinate_refusal", reply.coordinate_refusal()},
+          {"not_coordinator_reason", reply.not_coordinator_reason()},
           {"void_entries", voids},
           {"coordinator_entries",
            {{"counted", reply.coordinator_entries_counted()},
@@ -141,7 +141,8 @@ void PrintStatus(const proto::LeadStatusReply& reply) {
   if (reply.may_coordinate()) {
     std::cout << Tr("this node {} may act as coordinator", Named(reply.node_id())) << "\n";
   } else {
-    std::cout << Tr("this node may not act as coordinator: {}", reply.coordinate_refusal()) << "\n";
+    std::cout << Tr("this node may not act as coordinator: {}", reply.not_coordinator_reason())
+              << "\n";
   }
   if (reply.has_pending()) {
     const proto::PendingProposal& pending = reply.pending();

@@ -214,7 +214,7 @@ absl::StatusOr<lead::State> LeadTracker::Evaluate() const {
   return lead::Evaluate(snapshot->inputs);
 }
 
-std::string LeadTracker::CoordinateRefusal(const lead::State& state) const {
+std::string LeadTracker::NotCoordinatorReason(const lead::State& state) const {
   const lead::Epoch& current = state.current();
   if (state.dispute.has_value()) {
     return Tr(
@@ -242,8 +242,8 @@ std::string LeadTracker::CoordinateRefusal(const lead::State& state) const {
 absl::StatusOr<uint64_t> LeadTracker::CoordinatorEpoch() const {
   absl::StatusOr<lead::State> state = Evaluate();
   if (!state.ok()) return state.status();
-  std::string refusal = CoordinateRefusal(*state);
-  if (!refusal.empty()) return absl::FailedPreconditionError(refusal);
+  std::string not_coordinator = NotCoordinatorReason(*state);
+  if (!not_coordinator.empty()) return absl::FailedPreconditionError(not_coordinator);
   return state->current().number;
 }
 
@@ -288,9 +288,9 @@ absl::StatusOr<proto::LeadStatusReply> LeadTracker::Status() const {
     out->set_reason(pending.proposal.reason());
   }
   reply.set_dispute(state.dispute.value_or(""));
-  std::string refusal = CoordinateRefusal(state);
-  reply.set_may_coordinate(refusal.empty());
-  reply.set_coordinate_refusal(refusal);
+  std::string not_coordinator = NotCoordinatorReason(state);
+  reply.set_may_coordinate(not_coordinator.empty());
+  reply.set_not_coordinator_reason(not_coordinator);
 
   std::map<std::pair<uint32_t, uint64_t>, proto::EntryKind> kinds;
   for (const lead::Event& event : snapshot->inputs.events) {
@@ -379,8 +379,8 @@ absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to, const st
            pending.sequence, pending.proposal.epoch(), Named(pending.proposal.to()),
            pending.proposal.to()));
   }
-  std::string refusal = CoordinateRefusal(state);
-  if (!refusal.empty()) return absl::FailedPreconditionError(refusal);
+  std::string not_coordinator = NotCoordinatorReason(state);
+  if (!not_coordinator.empty()) return absl::FailedPreconditionError(not_coordinator);
   if (to == self_) {
     return absl::InvalidArgumentError(
         Tr("--to {} is this node, which already leads epoch {}; name the member that takes "

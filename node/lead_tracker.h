@@ -80,7 +80,7 @@ class LeadTracker final : public LeadGate {
   static void AddEntry(proto::EntryKind kind, uint32_t origin, uint64_t sequence,
                        std::string_view body, Snapshot* snapshot);
   // Returns why this node may not coordinate in `state`, or "" when it may.
-  std::string CoordinateRefusal(const lead::State& state) const;
+  std::string NotCoordinatorReason(const lead::State& state) const;
   absl::StatusOr<uint64_t> Append(proto::EntryKind kind, const std::string& body);
 
   storage::Store* const store_;

@@ -178,7 +178,7 @@ TEST(LeadHandoverTest, PlannedHandoverElevenNodes) {
     EXPECT_EQ(federation.Status(id)["lead_epoch"], 2) << id;
   }
   json old_lead = LeadStatus(federation, 310000);
-  EXPECT_NE(old_lead["coordinate_refusal"].get<std::string>().find("320000"), std::string::npos)
+  EXPECT_NE(old_lead["not_coordinator_reason"].get<std::string>().find("320000"), std::string::npos)
       << old_lead.dump();
 }
 
