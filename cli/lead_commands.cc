@@ -1,5 +1,7 @@
 #include "cli/lead_commands.h"
 
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -7,9 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
-#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
@@ -63,28 +62,25 @@ absl::StatusOr<LeadClient> ConnectLead(const std::string& config_path) {
   absl::StatusOr<AdminClient> admin = AdminClient::Connect(config_path);
   if (!admin.ok()) return admin.status();
   LeadClient client{std::move(*admin), nullptr};
-  client.stub = proto::LeadAdmin::NewStub(grpc::CreateChannel(
-      "unix:" + client.admin.socket_path(), grpc::InsecureChannelCredentials()));
+  client.stub = proto::LeadAdmin::NewStub(grpc::CreateChannel("unix:" + client.admin.socket_path(),
+                                                              grpc::InsecureChannelCredentials()));
   return client;
 }
 
 // Maps a refused call to an exit code: bad input (2) for INVALID_ARGUMENT,
 // failure (1) otherwise.
 int FailCall(const LeadClient& client, const grpc::Status& status) {
-  return Fail(client.admin.Describe(status),
-              status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? kExitBadInput
-                                                                        : kExitFailed);
+  return Fail(
+      client.admin.Describe(status),
+      status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? kExitBadInput : kExitFailed);
 }
 
 json StatusJson(const proto::LeadStatusReply& reply) {
   json chain = json::array();
   for (const proto::LeadEpoch& epoch : reply.chain()) {
-    json item = {{"epoch", epoch.number()},
-                 {"lead", epoch.lead()},
-                 {"via", epoch.via()},
-                 {"reason", epoch.reason()},
-                 {"signers", epoch.signers()},
-                 {"start_after", epoch.start_after()}};
+    json item = {{"epoch", epoch.number()},    {"lead", epoch.lead()},
+                 {"via", epoch.via()},         {"reason", epoch.reason()},
+                 {"signers", epoch.signers()}, {"start_after", epoch.start_after()}};
     item["fence"] = epoch.fenced() ? json(epoch.fence()) : json(nullptr);
     chain.push_back(item);
   }
@@ -123,11 +119,12 @@ json StatusJson(const proto::LeadStatusReply& reply) {
           {"disputed", !reply.dispute().empty()},
           {"dispute", reply.dispute()},
           {"may_coordinate", reply.may_coordinate()},
-          {"coordinate_refusal", reply.coordinate_refusal()},
+          {"not_coordinator_reason", reply.not_coordinator_reason()},
           {"void_entries", voids},
-          {"coordinator_entries", {{"counted", reply.coordinator_entries_counted()},
-                                   {"void", reply.coordinator_entries_void()},
-                                   {"pending", reply.coordinator_entries_pending()}}},
+          {"coordinator_entries",
+           {{"counted", reply.coordinator_entries_counted()},
+            {"void", reply.coordinator_entries_void()},
+            {"pending", reply.coordinator_entries_pending()}}},
           {"open_votes", votes}};
 }
 
@@ -144,7 +141,7 @@ void PrintStatus(const proto::LeadStatusReply& reply) {
   if (reply.may_coordinate()) {
     std::cout << Tr("this node {} may act as coordinator", Named(reply.node_id())) << "\n";
   } else {
-    std::cout << Tr("this node may not act as coordinator: {}", reply.coordinate_refusal())
+    std::cout << Tr("this node may not act as coordinator: {}", reply.not_coordinator_reason())
               << "\n";
   }
   if (reply.has_pending()) {
@@ -158,8 +155,9 @@ void PrintStatus(const proto::LeadStatusReply& reply) {
 
   std::cout << Tr("chain of epochs:") << "\n";
   for (const proto::LeadEpoch& epoch : reply.chain()) {
-    std::cout << "  " << Tr("epoch {}: {}, by {}", epoch.number(), Named(epoch.lead()),
-                            ViaText(epoch.via()));
+    std::cout << "  "
+              << Tr("epoch {}: {}, by {}", epoch.number(), Named(epoch.lead()),
+                    ViaText(epoch.via()));
     const std::string separator = Tr("; ");
     if (!epoch.reason().empty()) std::cout << separator << Tr("reason: {}", epoch.reason());
     if (!epoch.signers().empty()) {
@@ -403,8 +401,9 @@ std::function<std::optional<int>()> RegisterLeadCommands(CLI::App& app,
       "assign", Tr("root holder: sign an emergency lead assignment as a root statement"));
   AssignOptions& assign_options = options->assign;
   assign->add_option("--to", assign_options.to, Tr("node id of the new lead"))->required();
-  assign->add_option("--fence", assign_options.fence,
-                     Tr("last sequence of the lost lead's log whose coordinator entries count"))
+  assign
+      ->add_option("--fence", assign_options.fence,
+                   Tr("last sequence of the lost lead's log whose coordinator entries count"))
       ->required();
   assign->add_option("--out", assign_options.out, Tr("statement file to write"))->required();
   assign->add_option("--version", assign_options.version,
@@ -425,8 +424,7 @@ std::function<std::optional<int>()> RegisterLeadCommands(CLI::App& app,
     }
     if (accept->parsed()) return RunAccept(config_path, as_json);
     if (sign->parsed()) {
-      return RunSignAssignment(config_path, options->to, options->fence, options->reason,
-                               as_json);
+      return RunSignAssignment(config_path, options->to, options->fence, options->reason, as_json);
     }
     if (assign->parsed()) return RunAssign(config_path, options->assign);
     return std::nullopt;

@@ -4,11 +4,10 @@
 #ifndef YREB_CLI_LEAD_COMMANDS_H_
 #define YREB_CLI_LEAD_COMMANDS_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace yreb::cli {
 

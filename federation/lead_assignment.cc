@@ -38,8 +38,7 @@ absl::Status ValidateLeadAssignment(const proto::LeadAssignment& assignment) {
            assignment.to()));
   }
   if (assignment.manifest_version() == 0) {
-    return absl::InvalidArgumentError(
-        Tr("lead assignment: manifest_version must be 1 or more"));
+    return absl::InvalidArgumentError(Tr("lead assignment: manifest_version must be 1 or more"));
   }
   return absl::OkStatus();
 }

@@ -66,8 +66,8 @@ grpc::Status LeadAdminService::AppendTestEntry(grpc::ServerContext* context,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         Tr("entry kind {} is not a known entry kind", request->kind()));
   }
-  absl::StatusOr<uint64_t> sequence = tracker_->AppendUnchecked(
-      static_cast<proto::EntryKind>(request->kind()), request->body());
+  absl::StatusOr<uint64_t> sequence =
+      tracker_->AppendUnchecked(static_cast<proto::EntryKind>(request->kind()), request->body());
   if (!sequence.ok()) return ToGrpc(sequence.status());
   reply->set_sequence(*sequence);
   return grpc::Status::OK;

@@ -16,8 +16,7 @@ class LeadAdminService final : public proto::LeadAdmin::Service {
   LeadAdminService(LeadTracker* tracker, bool allow_test_entries)
       : tracker_(tracker), allow_test_entries_(allow_test_entries) {}
 
-  grpc::Status GetLeadStatus(grpc::ServerContext* context,
-                             const proto::LeadStatusRequest* request,
+  grpc::Status GetLeadStatus(grpc::ServerContext* context, const proto::LeadStatusRequest* request,
                              proto::LeadStatusReply* reply) override;
   grpc::Status Handover(grpc::ServerContext* context, const proto::HandoverRequest* request,
                         proto::HandoverReply* reply) override;

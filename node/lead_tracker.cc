@@ -1,11 +1,10 @@
 #include "node/lead_tracker.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
-#include <set>
 #include <tuple>
-
-#include <spdlog/spdlog.h>
 
 #include "crypto/crypto.h"
 #include "federation/lead_assignment.h"
@@ -30,22 +29,32 @@ std::string Named(uint32_t node_id) {
 
 const char* ViaName(lead::Epoch::Via via) {
   switch (via) {
-    case lead::Epoch::Via::kGenesis: return "genesis";
-    case lead::Epoch::Via::kPlanned: return "planned";
-    case lead::Epoch::Via::kMajority: return "majority";
-    case lead::Epoch::Via::kRoot: return "root";
+    case lead::Epoch::Via::kGenesis:
+      return "genesis";
+    case lead::Epoch::Via::kPlanned:
+      return "planned";
+    case lead::Epoch::Via::kMajority:
+      return "majority";
+    case lead::Epoch::Via::kRoot:
+      return "root";
   }
   return "";
 }
 
 const char* EntryKindName(proto::EntryKind kind) {
   switch (kind) {
-    case proto::ENTRY_KIND_CATALOG: return "catalog";
-    case proto::ENTRY_KIND_RELEASE: return "release";
-    case proto::ENTRY_KIND_HANDOVER_PROPOSAL: return "proposal";
-    case proto::ENTRY_KIND_HANDOVER_ACCEPT: return "accept";
-    case proto::ENTRY_KIND_ASSIGNMENT_VOTE: return "vote";
-    default: return "other";
+    case proto::ENTRY_KIND_CATALOG:
+      return "catalog";
+    case proto::ENTRY_KIND_RELEASE:
+      return "release";
+    case proto::ENTRY_KIND_HANDOVER_PROPOSAL:
+      return "proposal";
+    case proto::ENTRY_KIND_HANDOVER_ACCEPT:
+      return "accept";
+    case proto::ENTRY_KIND_ASSIGNMENT_VOTE:
+      return "vote";
+    default:
+      return "other";
   }
 }
 
@@ -58,6 +67,20 @@ using VoteKey = std::tuple<uint64_t, uint32_t, uint32_t, uint64_t, uint64_t>;
 
 VoteKey KeyOf(const proto::LeadAssignment& vote) {
   return {vote.epoch(), vote.to(), vote.fenced_lead(), vote.fence(), vote.manifest_version()};
+}
+
+// Returns each member's first vote for `epoch`, in log order per member and
+// ordered by member: only that vote counts.
+std::vector<const lead::Event*> FirstVotes(const std::vector<lead::Event>& events, uint64_t epoch) {
+  std::map<uint32_t, const lead::Event*> first;
+  for (const lead::Event& event : events) {
+    if (event.kind != lead::Event::Kind::kVote || event.vote.epoch() != epoch) continue;
+    auto [it, inserted] = first.emplace(event.origin, &event);
+    if (!inserted && event.sequence < it->second->sequence) it->second = &event;
+  }
+  std::vector<const lead::Event*> votes;
+  for (const auto& [origin, event] : first) votes.push_back(event);
+  return votes;
 }
 
 }  // namespace
@@ -117,75 +140,72 @@ absl::StatusOr<LeadTracker::Snapshot> LeadTracker::Read() const {
        {proto::ENTRY_KIND_CATALOG, proto::ENTRY_KIND_RELEASE, proto::ENTRY_KIND_HANDOVER_PROPOSAL,
         proto::ENTRY_KIND_HANDOVER_ACCEPT, proto::ENTRY_KIND_ASSIGNMENT_VOTE}) {
     absl::Status read_error;
-    absl::Status scan = sync::ScanCoordination(*store_, kind, [&](const sync::CoordinationRef& ref) {
-      absl::StatusOr<std::optional<std::string>> encoded =
-          store_->GetEntry(ref.origin, ref.sequence);
-      if (!encoded.ok()) {
-        read_error = encoded.status();
-        return false;
-      }
-      if (!encoded->has_value()) return true;  // the index names only stored entries
-      absl::StatusOr<entry::EntryView> view = entry::Decode(**encoded);
-      if (!view.ok()) return true;  // stored entries decoded when they were verified
-
-      auto malformed = [&](uint64_t epoch) {
-        proto::VoidLeadEntry entry;
-        entry.set_origin(ref.origin);
-        entry.set_sequence(ref.sequence);
-        entry.set_kind(EntryKindName(kind));
-        entry.set_epoch(epoch);
-        entry.set_reason(Tr("the body of entry {}/{} is not a valid {} message", ref.origin,
-                            ref.sequence, EntryKindName(kind)));
-        snapshot.malformed.push_back(std::move(entry));
-      };
-      const std::string_view body = view->body;
-      const int size = static_cast<int>(body.size());
-      lead::Event event;
-      event.origin = ref.origin;
-      event.sequence = ref.sequence;
-      switch (kind) {
-        case proto::ENTRY_KIND_CATALOG:
-        case proto::ENTRY_KIND_RELEASE: {
-          proto::CoordinatorStamp stamp;
-          if (!stamp.ParseFromArray(body.data(), size)) {
-            malformed(0);
-            return true;
+    absl::Status scan =
+        sync::ScanCoordination(*store_, kind, [&](const sync::CoordinationRef& ref) {
+          absl::StatusOr<std::optional<std::string>> encoded =
+              store_->GetEntry(ref.origin, ref.sequence);
+          if (!encoded.ok()) {
+            read_error = encoded.status();
+            return false;
           }
-          snapshot.coordinator_entries.push_back({kind, ref.origin, ref.sequence, stamp.epoch()});
+          if (!encoded->has_value()) return true;  // the index names only stored entries
+          absl::StatusOr<entry::EntryView> view = entry::Decode(**encoded);
+          if (!view.ok()) return true;  // stored entries decoded when they were verified
+          AddEntry(kind, ref.origin, ref.sequence, view->body, &snapshot);
           return true;
-        }
-        case proto::ENTRY_KIND_HANDOVER_PROPOSAL:
-          event.kind = lead::Event::Kind::kProposal;
-          if (!event.proposal.ParseFromArray(body.data(), size)) {
-            malformed(0);
-            return true;
-          }
-          break;
-        case proto::ENTRY_KIND_HANDOVER_ACCEPT:
-          event.kind = lead::Event::Kind::kAccept;
-          if (!event.accept.ParseFromArray(body.data(), size)) {
-            malformed(0);
-            return true;
-          }
-          break;
-        default: {
-          event.kind = lead::Event::Kind::kVote;
-          absl::StatusOr<proto::LeadAssignment> vote = federation::ParseLeadAssignmentBody(body);
-          if (!vote.ok()) {
-            malformed(0);
-            return true;
-          }
-          event.vote = std::move(*vote);
-          break;
-        }
-      }
-      snapshot.inputs.events.push_back(std::move(event));
-      return true;
-    });
+        });
     if (!scan.ok()) return scan;
     if (!read_error.ok()) return read_error;
   }
   return snapshot;
+}
+
+void LeadTracker::AddEntry(proto::EntryKind kind, uint32_t origin, uint64_t sequence,
+                           std::string_view body, Snapshot* snapshot) {
+  const int size = static_cast<int>(body.size());
+  lead::Event event;
+  event.origin = origin;
+  event.sequence = sequence;
+  bool parsed = false;
+  switch (kind) {
+    case proto::ENTRY_KIND_CATALOG:
+    case proto::ENTRY_KIND_RELEASE: {
+      proto::CoordinatorStamp stamp;
+      if (stamp.ParseFromArray(body.data(), size)) {
+        snapshot->coordinator_entries.push_back({kind, origin, sequence, stamp.epoch()});
+        return;
+      }
+      break;
+    }
+    case proto::ENTRY_KIND_HANDOVER_PROPOSAL:
+      event.kind = lead::Event::Kind::kProposal;
+      parsed = event.proposal.ParseFromArray(body.data(), size);
+      break;
+    case proto::ENTRY_KIND_HANDOVER_ACCEPT:
+      event.kind = lead::Event::Kind::kAccept;
+      parsed = event.accept.ParseFromArray(body.data(), size);
+      break;
+    default: {
+      event.kind = lead::Event::Kind::kVote;
+      absl::StatusOr<proto::LeadAssignment> vote = federation::ParseLeadAssignmentBody(body);
+      parsed = vote.ok();
+      if (parsed) event.vote = std::move(*vote);
+      break;
+    }
+  }
+  if (parsed) {
+    snapshot->inputs.events.push_back(std::move(event));
+    return;
+  }
+
+  // A body that does not parse is void on every node alike.
+  proto::VoidLeadEntry entry;
+  entry.set_origin(origin);
+  entry.set_sequence(sequence);
+  entry.set_kind(EntryKindName(kind));
+  entry.set_reason(Tr("the body of entry {}/{} is not a valid {} message", origin, sequence,
+                      EntryKindName(kind)));
+  snapshot->malformed.push_back(std::move(entry));
 }
 
 absl::StatusOr<lead::State> LeadTracker::Evaluate() const {
@@ -194,24 +214,27 @@ absl::StatusOr<lead::State> LeadTracker::Evaluate() const {
   return lead::Evaluate(snapshot->inputs);
 }
 
-std::string LeadTracker::CoordinateRefusal(const lead::State& state) const {
+std::string LeadTracker::NotCoordinatorReason(const lead::State& state) const {
   const lead::Epoch& current = state.current();
   if (state.dispute.has_value()) {
-    return Tr("epoch {} is disputed: {}. No node acts as coordinator until a root statement "
-              "resolves it (yrebctl lead assign, then yrebctl apply)",
-              current.number, *state.dispute);
+    return Tr(
+        "epoch {} is disputed: {}. No node acts as coordinator until a root statement "
+        "resolves it (yrebctl lead assign, then yrebctl apply)",
+        current.number, *state.dispute);
   }
   if (current.lead != self_) {
-    return Tr("this node {} is not the lead: the lead of epoch {} is {}; run coordinator "
-              "commands on that node",
-              Named(self_), current.number, Named(current.lead));
+    return Tr(
+        "this node {} is not the lead: the lead of epoch {} is {}; run coordinator "
+        "commands on that node",
+        Named(self_), current.number, Named(current.lead));
   }
   if (state.pending_proposal.has_value()) {
-    return Tr("this node proposed handing epoch {} to {} at sequence {}, its fence, and no "
-              "longer acts as coordinator; the handover completes when {} runs yrebctl lead "
-              "accept",
-              current.number, Named(state.pending_proposal->proposal.to()),
-              state.pending_proposal->sequence, state.pending_proposal->proposal.to());
+    return Tr(
+        "this node proposed handing epoch {} to {} at sequence {}, its fence, and no "
+        "longer acts as coordinator; the handover completes when {} runs yrebctl lead "
+        "accept",
+        current.number, Named(state.pending_proposal->proposal.to()),
+        state.pending_proposal->sequence, state.pending_proposal->proposal.to());
   }
   return "";
 }
@@ -219,8 +242,8 @@ std::string LeadTracker::CoordinateRefusal(const lead::State& state) const {
 absl::StatusOr<uint64_t> LeadTracker::CoordinatorEpoch() const {
   absl::StatusOr<lead::State> state = Evaluate();
   if (!state.ok()) return state.status();
-  std::string refusal = CoordinateRefusal(*state);
-  if (!refusal.empty()) return absl::FailedPreconditionError(refusal);
+  std::string not_coordinator = NotCoordinatorReason(*state);
+  if (!not_coordinator.empty()) return absl::FailedPreconditionError(not_coordinator);
   return state->current().number;
 }
 
@@ -265,17 +288,16 @@ absl::StatusOr<proto::LeadStatusReply> LeadTracker::Status() const {
     out->set_reason(pending.proposal.reason());
   }
   reply.set_dispute(state.dispute.value_or(""));
-  std::string refusal = CoordinateRefusal(state);
-  reply.set_may_coordinate(refusal.empty());
-  reply.set_coordinate_refusal(refusal);
+  std::string not_coordinator = NotCoordinatorReason(state);
+  reply.set_may_coordinate(not_coordinator.empty());
+  reply.set_not_coordinator_reason(not_coordinator);
 
   std::map<std::pair<uint32_t, uint64_t>, proto::EntryKind> kinds;
   for (const lead::Event& event : snapshot->inputs.events) {
-    proto::EntryKind kind = event.kind == lead::Event::Kind::kProposal
-                                ? proto::ENTRY_KIND_HANDOVER_PROPOSAL
-                                : event.kind == lead::Event::Kind::kAccept
-                                      ? proto::ENTRY_KIND_HANDOVER_ACCEPT
-                                      : proto::ENTRY_KIND_ASSIGNMENT_VOTE;
+    proto::EntryKind kind =
+        event.kind == lead::Event::Kind::kProposal ? proto::ENTRY_KIND_HANDOVER_PROPOSAL
+        : event.kind == lead::Event::Kind::kAccept ? proto::ENTRY_KIND_HANDOVER_ACCEPT
+                                                   : proto::ENTRY_KIND_ASSIGNMENT_VOTE;
     kinds[{event.origin, event.sequence}] = kind;
   }
   for (const proto::VoidLeadEntry& entry : snapshot->malformed) *reply.add_void_entries() = entry;
@@ -309,23 +331,13 @@ absl::StatusOr<proto::LeadStatusReply> LeadTracker::Status() const {
   }
   std::sort(reply.mutable_void_entries()->begin(), reply.mutable_void_entries()->end(),
             [](const proto::VoidLeadEntry& a, const proto::VoidLeadEntry& b) {
-              return std::make_pair(a.origin(), a.sequence()) < std::make_pair(b.origin(), b.sequence());
+              return std::make_pair(a.origin(), a.sequence()) <
+                     std::make_pair(b.origin(), b.sequence());
             });
 
-  // Votes for the next epoch: each member's first vote, grouped by decision.
-  const uint64_t next = state.current().number + 1;
-  std::map<std::pair<uint32_t, uint64_t>, const lead::Event*> first_votes;
-  std::vector<const lead::Event*> votes;
-  for (const lead::Event& event : snapshot->inputs.events) {
-    if (event.kind == lead::Event::Kind::kVote) votes.push_back(&event);
-  }
-  std::sort(votes.begin(), votes.end(), [](const lead::Event* a, const lead::Event* b) {
-    return std::tie(a->origin, a->sequence) < std::tie(b->origin, b->sequence);
-  });
-  for (const lead::Event* vote : votes) first_votes.emplace(std::make_pair(vote->origin, vote->vote.epoch()), vote);
+  // Votes for the next epoch, grouped by decision.
   std::map<VoteKey, proto::AssignmentTally> tallies;
-  for (const auto& [key, event] : first_votes) {
-    if (event->vote.epoch() != next) continue;
+  for (const lead::Event* event : FirstVotes(snapshot->inputs.events, state.current().number + 1)) {
     proto::AssignmentTally& tally = tallies[KeyOf(event->vote)];
     tally.set_epoch(event->vote.epoch());
     tally.set_to(event->vote.to());
@@ -352,8 +364,7 @@ absl::StatusOr<uint64_t> LeadTracker::Append(proto::EntryKind kind, const std::s
   return sequence;
 }
 
-absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to,
-                                                           const std::string& reason) {
+absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to, const std::string& reason) {
   absl::MutexLock lock(&append_mu_);
   absl::StatusOr<Snapshot> snapshot = Read();
   if (!snapshot.ok()) return snapshot.status();
@@ -368,8 +379,8 @@ absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to,
            pending.sequence, pending.proposal.epoch(), Named(pending.proposal.to()),
            pending.proposal.to()));
   }
-  std::string refusal = CoordinateRefusal(state);
-  if (!refusal.empty()) return absl::FailedPreconditionError(refusal);
+  std::string not_coordinator = NotCoordinatorReason(state);
+  if (!not_coordinator.empty()) return absl::FailedPreconditionError(not_coordinator);
   if (to == self_) {
     return absl::InvalidArgumentError(
         Tr("--to {} is this node, which already leads epoch {}; name the member that takes "
@@ -406,8 +417,8 @@ absl::StatusOr<proto::HandoverReply> LeadTracker::Handover(uint32_t to,
   });
   if (!status.ok()) return status;
   absl::StatusOr<uint64_t> sequence = fence;
-  spdlog::info("handover proposed: epoch={} to={} fence={} origins_held={}",
-               proposal.epoch(), to, *sequence, proposal.held_size());
+  spdlog::info("handover proposed: epoch={} to={} fence={} origins_held={}", proposal.epoch(), to,
+               *sequence, proposal.held_size());
 
   proto::HandoverReply reply;
   reply.set_epoch(proposal.epoch());
@@ -460,9 +471,10 @@ absl::StatusOr<proto::AcceptReply> LeadTracker::Accept() {
     crypto::Hash hash{};
     if (encoded->has_value()) hash = entry::HashEntry(**encoded);
     if (!encoded->has_value() || std::string(crypto::AsBytes(hash)) != held.hash()) {
-      missing.push_back(Tr("origin {}: the entry at sequence {} differs from the one the "
-                           "proposer held (a fork; see yrebctl forks)",
-                           held.origin(), held.sequence()));
+      missing.push_back(
+          Tr("origin {}: the entry at sequence {} differs from the one the "
+             "proposer held (a fork; see yrebctl forks)",
+             held.origin(), held.sequence()));
     }
   }
   if (!missing.empty()) {
@@ -493,8 +505,8 @@ absl::StatusOr<proto::AcceptReply> LeadTracker::Accept() {
   return reply;
 }
 
-absl::StatusOr<proto::SignAssignmentReply> LeadTracker::SignAssignment(
-    uint32_t to, uint64_t fence, const std::string& reason) {
+absl::StatusOr<proto::SignAssignmentReply> LeadTracker::SignAssignment(uint32_t to, uint64_t fence,
+                                                                       const std::string& reason) {
   absl::MutexLock lock(&append_mu_);
   absl::StatusOr<Snapshot> snapshot = Read();
   if (!snapshot.ok()) return snapshot.status();
@@ -515,8 +527,8 @@ absl::StatusOr<proto::SignAssignmentReply> LeadTracker::SignAssignment(
   }
   if (to == current.lead) {
     return absl::InvalidArgumentError(
-        Tr("--to {} already leads epoch {}; an emergency assignment names another member",
-           to, current.number));
+        Tr("--to {} already leads epoch {}; an emergency assignment names another member", to,
+           current.number));
   }
 
   proto::LeadAssignment vote;
@@ -543,22 +555,10 @@ absl::StatusOr<proto::SignAssignmentReply> LeadTracker::SignAssignment(
   spdlog::info("assignment vote appended: epoch={} to={} fenced_lead={} fence={} sequence={}",
                vote.epoch(), to, vote.fenced_lead(), fence, *sequence);
 
-  // Only each member's first vote for the epoch counts; events are in
-  // (origin, sequence) order after the sort.
-  std::vector<const lead::Event*> ordered;
-  for (const lead::Event& event : snapshot->inputs.events) {
-    if (event.kind == lead::Event::Kind::kVote && event.vote.epoch() == vote.epoch()) {
-      ordered.push_back(&event);
-    }
-  }
-  std::sort(ordered.begin(), ordered.end(), [](const lead::Event* a, const lead::Event* b) {
-    return std::tie(a->origin, a->sequence) < std::tie(b->origin, b->sequence);
-  });
-  std::set<uint32_t> voted = {self_};
+  // The stored votes were read before this one was appended.
   uint32_t votes = 1;
-  for (const lead::Event* event : ordered) {
-    if (!voted.insert(event->origin).second) continue;
-    if (KeyOf(event->vote) == KeyOf(vote)) ++votes;
+  for (const lead::Event* event : FirstVotes(snapshot->inputs.events, vote.epoch())) {
+    if (event->origin != self_ && KeyOf(event->vote) == KeyOf(vote)) ++votes;
   }
   proto::SignAssignmentReply reply;
   *reply.mutable_assignment() = vote;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -31,8 +32,8 @@ class LeadTracker final : public LeadGate {
   // `membership` may be null (a node without [federation]); the node then
   // has no lead and every coordinator action is refused. All pointers must
   // outlive the tracker.
-  LeadTracker(storage::Store* store, const federation::Membership* membership,
-              sync::OriginLog* log, uint32_t self);
+  LeadTracker(storage::Store* store, const federation::Membership* membership, sync::OriginLog* log,
+              uint32_t self);
 
   absl::StatusOr<uint64_t> CoordinatorEpoch() const override;
   lead::Verdict Judge(uint32_t origin, uint64_t sequence, uint64_t epoch,
@@ -75,8 +76,11 @@ class LeadTracker final : public LeadGate {
 
   // Reads every input of the evaluation, and the coordinator entries.
   absl::StatusOr<Snapshot> Read() const;
+  // Adds a stored lead-rotation or coordinator entry to `snapshot`.
+  static void AddEntry(proto::EntryKind kind, uint32_t origin, uint64_t sequence,
+                       std::string_view body, Snapshot* snapshot);
   // Returns why this node may not coordinate in `state`, or "" when it may.
-  std::string CoordinateRefusal(const lead::State& state) const;
+  std::string NotCoordinatorReason(const lead::State& state) const;
   absl::StatusOr<uint64_t> Append(proto::EntryKind kind, const std::string& body);
 
   storage::Store* const store_;

@@ -8,6 +8,9 @@
 // coordinator entry appends one through the test-only admin call of a node
 // started with --allow-test-entries: a body whose leading field is the epoch,
 // as every coordinator entry body carries it.
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -15,10 +18,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
 #include "federation/manifest.h"
@@ -45,7 +44,8 @@ json LeadStatus(Federation& federation, uint32_t id) {
 
 // Waits until `predicate` is true for the lead status of node `id`. Returns
 // the last status read, or null when the node never replied.
-json WaitLead(Federation& federation, uint32_t id, const std::function<bool(const json&)>& predicate,
+json WaitLead(Federation& federation, uint32_t id,
+              const std::function<bool(const json&)>& predicate,
               std::chrono::milliseconds timeout = kWait) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   json status;
@@ -148,10 +148,9 @@ TEST(LeadHandoverTest, PlannedHandoverElevenNodes) {
   CommandResult refused = federation.Ctl(330000, {"lead", "handover", "--to", "320000"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("the lead of epoch 1 is 310000"), std::string::npos) << refused.err;
-  CommandResult chinese = testing::Yrebctl(federation.Config(330000),
-                                           {"lead", "handover", "--to", "320000"}, "",
-                                           std::chrono::seconds(30),
-                                           {{"LANGUAGE", "zh_CN"}, {"LC_ALL", "C.UTF-8"}});
+  CommandResult chinese =
+      testing::Yrebctl(federation.Config(330000), {"lead", "handover", "--to", "320000"}, "",
+                       std::chrono::seconds(30), {{"LANGUAGE", "zh_CN"}, {"LC_ALL", "C.UTF-8"}});
   EXPECT_EQ(chinese.exit_code, 1);
   EXPECT_NE(chinese.err.find("第 1 届的牵头方是 310000 (上海市)"), std::string::npos)
       << chinese.err;
@@ -179,7 +178,7 @@ TEST(LeadHandoverTest, PlannedHandoverElevenNodes) {
     EXPECT_EQ(federation.Status(id)["lead_epoch"], 2) << id;
   }
   json old_lead = LeadStatus(federation, 310000);
-  EXPECT_NE(old_lead["coordinate_refusal"].get<std::string>().find("320000"), std::string::npos)
+  EXPECT_NE(old_lead["not_coordinator_reason"].get<std::string>().find("320000"), std::string::npos)
       << old_lead.dump();
 }
 
@@ -190,8 +189,7 @@ TEST(LeadHandoverTest, StoppedOldLeadIsFenced) {
 
   const uint64_t before = AppendCatalogEntry(federation, 310000, 1);
   ASSERT_NE(before, 0u);
-  CommandResult handover =
-      federation.Ctl(310000, {"--json", "lead", "handover", "--to", "320000"});
+  CommandResult handover = federation.Ctl(310000, {"--json", "lead", "handover", "--to", "320000"});
   ASSERT_EQ(handover.exit_code, 0) << handover.err;
   const uint64_t fence = json::parse(handover.out)["fence"].get<uint64_t>();
   ASSERT_TRUE(federation.WaitConverged(std::chrono::seconds(30)));
@@ -247,9 +245,9 @@ TEST(LeadAssignmentTest, RootAssignsWhileLeadStopped) {
   // The root holder signs with the epoch and lead read from a running node.
   std::string statement = federation.root() + "/assign-2.stmt";
   CommandResult sign = federation.Ctl(
-      330000, {"lead", "assign", "--to", "320000", "--fence", std::to_string(counted), "--key",
-               federation.root() + "/root/root.key", "--reason", "lead unreachable", "--out",
-               statement});
+      330000,
+      {"lead", "assign", "--to", "320000", "--fence", std::to_string(counted), "--key",
+       federation.root() + "/root/root.key", "--reason", "lead unreachable", "--out", statement});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
   CommandResult apply = federation.Ctl(330000, {"apply", statement});
   ASSERT_EQ(apply.exit_code, 0) << apply.err;
@@ -314,8 +312,8 @@ TEST(LeadAssignmentTest, MajorityNeedsSixOfEleven) {
   }
 
   CommandResult sixth =
-      federation.Ctl(voters[5], {"--json", "lead", "sign-assignment", "--to", "320000",
-                                 "--fence", std::to_string(fence), "--reason", "lead lost"});
+      federation.Ctl(voters[5], {"--json", "lead", "sign-assignment", "--to", "320000", "--fence",
+                                 std::to_string(fence), "--reason", "lead lost"});
   ASSERT_EQ(sixth.exit_code, 0) << sixth.err;
   EXPECT_EQ(json::parse(sixth.out)["votes"], 6);
   for (uint32_t id : voters) {
@@ -434,10 +432,10 @@ TEST(LeadAssignmentTest, PrecedenceSameOnAllNodes) {
 
   // The root outranks the majority.
   std::string statement = federation.root() + "/assign-2.stmt";
-  CommandResult sign = federation.Ctl(
-      340000, {"lead", "assign", "--to", "340000", "--fence", std::to_string(fence), "--epoch",
-               "2", "--fenced-lead", "310000", "--manifest-version", "1", "--key",
-               federation.root() + "/root/root.key", "--out", statement});
+  CommandResult sign =
+      federation.Ctl(340000, {"lead", "assign", "--to", "340000", "--fence", std::to_string(fence),
+                              "--epoch", "2", "--fenced-lead", "310000", "--manifest-version", "1",
+                              "--key", federation.root() + "/root/root.key", "--out", statement});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
   ASSERT_EQ(federation.Ctl(360000, {"apply", statement}).exit_code, 0);
   reference = nullptr;
@@ -528,10 +526,10 @@ TEST(LeadAssignmentTest, TwoMajoritiesDisputeUntilRoot) {
   EXPECT_NE(handover.err.find("epoch 1 is disputed"), std::string::npos) << handover.err;
 
   std::string statement = federation.root() + "/assign-2.stmt";
-  CommandResult sign = federation.Ctl(
-      330000, {"lead", "assign", "--to", "330000", "--fence", std::to_string(fence), "--key",
-               federation.root() + "/root/root.key", "--reason", "dispute resolved", "--out",
-               statement});
+  CommandResult sign =
+      federation.Ctl(330000, {"lead", "assign", "--to", "330000", "--fence", std::to_string(fence),
+                              "--key", federation.root() + "/root/root.key", "--reason",
+                              "dispute resolved", "--out", statement});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
   ASSERT_EQ(federation.Ctl(320000, {"apply", statement}).exit_code, 0);
   for (uint32_t id : members) {
@@ -548,8 +546,8 @@ std::string ZhejiangRows(int rows) {
   std::string text =
       "indicator,region,region_name,period,value,unit,measure,value_kind,status,revision,note\n";
   for (int i = 0; i < rows; ++i) {
-    text += fmt::format("realestate_invest_cum,330000,,{}-M{:02d},{}.5,亿元,,,,,\n",
-                        1900 + i / 12, i % 12 + 1, i);
+    text += fmt::format("realestate_invest_cum,330000,,{}-M{:02d},{}.5,亿元,,,,,\n", 1900 + i / 12,
+                        i % 12 + 1, i);
   }
   return text;
 }
@@ -583,8 +581,8 @@ TEST(LeadHandoverTest, AcceptWaitsForCatchUp) {
   }));
 
   ASSERT_EQ(federation.Ctl(310000, {"lead", "handover", "--to", "320000"}).exit_code, 0);
-  json pending = WaitLead(federation, 320000,
-                          [](const json& status) { return !status["pending"].is_null(); });
+  json pending =
+      WaitLead(federation, 320000, [](const json& status) { return !status["pending"].is_null(); });
   ASSERT_FALSE(pending["pending"].is_null()) << pending.dump();
   CommandResult early = federation.Ctl(320000, {"lead", "accept"});
   EXPECT_EQ(early.exit_code, 1);

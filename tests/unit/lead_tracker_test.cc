@@ -2,13 +2,14 @@
 // it appends, and the verdicts on coordinator entries, as the lead changes
 // hands. Two origin logs (310000 and 320000) share one store here, as they
 // would after replication.
+#include "node/lead_tracker.h"
+
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
 #include "federation/manifest.h"
 #include "federation/membership.h"
 #include "i18n/i18n.h"
-#include "node/lead_tracker.h"
 #include "storage/store.h"
 #include "sync/origin_log.h"
 #include "tests/support/process.h"
@@ -43,15 +44,14 @@ class LeadTrackerTest : public ::testing::Test {
       key->set_public_key((id == 310000 ? shanghai_key_ : jiangsu_key_).public_key().raw());
       key->set_first_sequence(1);
     }
-    ASSERT_TRUE(
-        membership_->Apply(federation::SignManifest(root_, 1, manifest), "test").ok());
+    ASSERT_TRUE(membership_->Apply(federation::SignManifest(root_, 1, manifest), "test").ok());
 
     shanghai_log_ = OpenLog(&shanghai_key_, 310000);
     jiangsu_log_ = OpenLog(&jiangsu_key_, 320000);
-    shanghai_ = std::make_unique<LeadTracker>(store_.get(), membership_.get(),
-                                              shanghai_log_.get(), 310000);
-    jiangsu_ = std::make_unique<LeadTracker>(store_.get(), membership_.get(),
-                                             jiangsu_log_.get(), 320000);
+    shanghai_ =
+        std::make_unique<LeadTracker>(store_.get(), membership_.get(), shanghai_log_.get(), 310000);
+    jiangsu_ =
+        std::make_unique<LeadTracker>(store_.get(), membership_.get(), jiangsu_log_.get(), 320000);
   }
 
   std::unique_ptr<sync::OriginLog> OpenLog(const crypto::PrivateKey* key, uint32_t origin) {
