@@ -184,7 +184,7 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
   out.Begin("yreb_alarms", "Alarms in the node's status, by kind.", MetricType::Gauge);
   std::map<std::string, uint64_t> alarms;
   for (const proto::Alarm& alarm : status.alarms()) ++alarms[alarm.kind()];
-  for (const char* kind : {"fork", "void", "future", "recovery", "lead_dispute",
+  for (const char* kind : {"fork", "void", "future", "recovery", "lead-dispute",
                            "release-mismatch"}) {
     alarms.try_emplace(kind, 0);
   }

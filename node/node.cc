@@ -157,7 +157,7 @@ void FillLeadStatus(const LeadTracker& lead, proto::StatusReply* reply) {
   }
   if (!status->dispute().empty()) {
     proto::Alarm* alarm = reply->add_alarms();
-    alarm->set_kind("lead_dispute");
+    alarm->set_kind("lead-dispute");
     alarm->set_detail(status->dispute());
   }
 }

@@ -518,7 +518,7 @@ TEST(LeadAssignmentTest, TwoMajoritiesDisputeUntilRoot) {
     json node_status = federation.Status(id);
     EXPECT_EQ(node_status["lead_dispute"], status["dispute"]) << id;
     bool alarmed = false;
-    for (const json& alarm : node_status["alarms"]) alarmed |= alarm["kind"] == "lead_dispute";
+    for (const json& alarm : node_status["alarms"]) alarmed |= alarm["kind"] == "lead-dispute";
     EXPECT_TRUE(alarmed) << id << ": " << node_status["alarms"].dump();
   }
   CommandResult handover = federation.Ctl(310000, {"lead", "handover", "--to", "320000"});
