@@ -19,7 +19,6 @@ using prometheus::MetricType;
 
 // The results a release verification can have. The node does not verify
 // releases yet, so each reads 0.
-constexpr const char* kReleaseResults[] = {"verified", "mismatch", "pending", "unverifiable"};
 
 class Families {
  public:
@@ -230,12 +229,6 @@ std::vector<MetricFamily> StatusToMetrics(const proto::StatusReply& status) {
             "void, e.g. a lead's entries after its fence.",
             MetricType::Gauge);
   out.Add(static_cast<double>(status.void_coordinator_entries()));
-
-  out.Begin("yreb_release_verifications",
-            "Placeholder: always 0 until release verification is implemented; then the sealed "
-            "releases by verification result.",
-            MetricType::Gauge);
-  for (const char* result : kReleaseResults) out.Add(0, {{"result", result}});
 
   return out.Take();
 }

@@ -75,7 +75,7 @@ TEST(MetricsE2E, SeriesMoveWithBlockImportAndSync) {
   EXPECT_EQ(Metric(alone, "yreb_lead_epoch{lead=\"320000\"}"), 1.0);
   EXPECT_EQ(Metric(alone, "yreb_lead_may_coordinate"), 1.0);
   EXPECT_EQ(Metric(alone, "yreb_void_coordinator_entries"), 0.0);
-  EXPECT_EQ(Metric(alone, "yreb_release_verifications{result=\"verified\"}"), 0.0);
+  EXPECT_EQ(Metric(alone, "yreb_releases{state=\"verified\"}"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_forks"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_void_entries"), 0.0);
   EXPECT_EQ(Metric(alone, "yreb_future_entries"), 0.0);
@@ -303,6 +303,12 @@ TEST(StatusPageE2E, ChromiumRendersMatrixAndCharts) {
       },
       std::chrono::seconds(30)))
       << federation.Status(420000).dump();
+  // The release metric of 420000 follows its verdicts.
+  int metrics_port = LoggedPort(federation, 420000, "metrics server");
+  ASSERT_NE(metrics_port, 0);
+  std::string metrics = HttpGet(metrics_port, "/metrics");
+  EXPECT_EQ(Metric(metrics, "yreb_releases{state=\"verified\"}"), 3.0) << metrics;
+  EXPECT_EQ(Metric(metrics, "yreb_releases{state=\"mismatch\"}"), 0.0);
   view = json::parse(HttpGet(port, "/api/status?quarter=2019-Q4"), nullptr, false);
   ASSERT_TRUE(view.is_object());
   const json& belt = view["charts"]["belt"];
@@ -347,6 +353,23 @@ TEST(StatusPageE2E, ChromiumRendersMatrixAndCharts) {
   EXPECT_NE(dom.out.find("id=\"sealed-note\""), std::string::npos);
   EXPECT_EQ(dom.out.find("id=\"belt-none\""), std::string::npos);
   EXPECT_NE(dom.out.find("长江经济带"), std::string::npos) << "the page is in Chinese";
+
+  // A handover to 420000 moves the epoch metric and the page's lead.
+  EXPECT_EQ(Metric(metrics, "yreb_lead_epoch{lead=\"320000\"}"), 1.0) << metrics;
+  CommandResult handover = federation.Ctl(320000, {"lead", "handover", "--to", "420000"});
+  ASSERT_EQ(handover.exit_code, 0) << handover.out << handover.err;
+  bool accepted = false;
+  for (int attempt = 0; attempt < 100 && !accepted; ++attempt) {
+    accepted = federation.Ctl(420000, {"lead", "accept"}).exit_code == 0;
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(accepted) << federation.Ctl(420000, {"lead", "accept"}).err;
+  EXPECT_TRUE(WaitMetric(metrics_port, "yreb_lead_epoch{lead=\"420000\"}",
+                         [](double epoch) { return epoch == 2.0; }, std::chrono::seconds(10)));
+  EXPECT_EQ(Metric(HttpGet(metrics_port, "/metrics"), "yreb_lead_may_coordinate"), 1.0);
+  json after = json::parse(HttpGet(port, "/api/status"), nullptr, false);
+  EXPECT_EQ(after["lead"]["lead"], 420000) << after["lead"].dump();
+  EXPECT_EQ(after["lead"]["epoch"], 2);
 
   // Screenshots for a person to look at, when asked for.
   if (const char* out = std::getenv("YREB_SCREENSHOT_DIR"); out != nullptr) {

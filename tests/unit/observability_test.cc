@@ -92,7 +92,8 @@ TEST(StatusToMetrics, LagBehindAndPlaceholders) {
   EXPECT_EQ(Find(families, "yreb_peer_received_bytes_total")->metric[0].counter.value, 123);
   EXPECT_EQ(Find(families, "yreb_peer_rejected_ranges_total")->metric[0].counter.value, 2);
   EXPECT_EQ(Find(families, "yreb_lead_epoch")->metric[0].gauge.value, 0);
-  EXPECT_EQ(Find(families, "yreb_release_verifications")->metric.size(), 4u);
+  EXPECT_EQ(Find(families, "yreb_releases")->metric.size(), 5u);
+  EXPECT_EQ(Find(families, "yreb_release_verifications"), nullptr);
 }
 
 TEST(StatusToMetrics, LeadEpochAndVoidCoordinatorEntries) {
