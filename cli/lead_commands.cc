@@ -100,6 +100,12 @@ json StatusJson(const proto::LeadStatusReply& reply) {
                      {"epoch", entry.epoch()},
                      {"reason", entry.reason()}});
   }
+  json ignored = json::array();
+  for (const proto::IgnoredAssignment& entry : reply.ignored_assignments()) {
+    ignored.push_back({{"statement_version", entry.statement_version()},
+                       {"epoch", entry.epoch()},
+                       {"reason", entry.reason()}});
+  }
   json votes = json::array();
   for (const proto::AssignmentTally& tally : reply.open_votes()) {
     votes.push_back({{"epoch", tally.epoch()},
@@ -125,7 +131,8 @@ json StatusJson(const proto::LeadStatusReply& reply) {
            {{"counted", reply.coordinator_entries_counted()},
             {"void", reply.coordinator_entries_void()},
             {"pending", reply.coordinator_entries_pending()}}},
-          {"open_votes", votes}};
+          {"open_votes", votes},
+          {"ignored_root_assignments", ignored}};
 }
 
 void PrintStatus(const proto::LeadStatusReply& reply) {
@@ -191,6 +198,15 @@ void PrintStatus(const proto::LeadStatusReply& reply) {
     for (const proto::VoidLeadEntry& entry : reply.void_entries()) {
       std::cout << fmt::format("  {}/{} {}: {}\n", entry.origin(), entry.sequence(), entry.kind(),
                                entry.reason());
+    }
+  }
+  if (!reply.ignored_assignments().empty()) {
+    std::cout << Tr("root assignments without effect:") << "\n";
+    for (const proto::IgnoredAssignment& entry : reply.ignored_assignments()) {
+      std::cout << "  "
+                << Tr("statement version {}, epoch {}: {}", entry.statement_version(),
+                      entry.epoch(), entry.reason())
+                << "\n";
     }
   }
 }

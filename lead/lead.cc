@@ -66,7 +66,12 @@ State Evaluate(const Inputs& inputs) {
     // Root: the newest statement for the next epoch.
     const RootAssignment* root = nullptr;
     for (const RootAssignment& candidate : inputs.root_assignments) {
-      if (candidate.assignment.epoch() != next || candidate.assignment.fenced_lead() != lead) {
+      if (candidate.assignment.epoch() != next) continue;
+      if (candidate.assignment.fenced_lead() != lead) {
+        state.ignored_roots.push_back(
+            {candidate.statement_version, next,
+             Tr("the root assignment names {} as the lead to fence, but epoch {} is led by {}",
+                candidate.assignment.fenced_lead(), current.number, lead)});
         continue;
       }
       if (root == nullptr || candidate.statement_version > root->statement_version) {
@@ -176,6 +181,18 @@ State Evaluate(const Inputs& inputs) {
       }
     }
     state.chain.push_back(successor);
+  }
+
+  // Root assignments of epochs beyond the chain's next one wait; they are
+  // listed so that an operator sees why they have not taken effect.
+  const uint64_t next = state.current().number + 1;
+  for (const RootAssignment& candidate : inputs.root_assignments) {
+    if (candidate.assignment.epoch() > next) {
+      state.ignored_roots.push_back(
+          {candidate.statement_version, candidate.assignment.epoch(),
+           Tr("epoch {} cannot be assigned yet: the chain has reached epoch {} only",
+              candidate.assignment.epoch(), state.current().number)});
+    }
   }
   return state;
 }

@@ -69,6 +69,13 @@ struct VoidEvent {
   std::string reason;
 };
 
+// A root assignment statement that has not taken effect, with the reason.
+struct IgnoredRoot {
+  uint64_t statement_version = 0;
+  uint64_t epoch = 0;
+  std::string reason;
+};
+
 struct State {
   std::vector<Epoch> chain;  // epoch 1 first
   // A proposal of the current lead not yet accepted.
@@ -77,6 +84,9 @@ struct State {
   // precedence; no coordinator entry of the current epoch counts meanwhile.
   std::optional<std::string> dispute;
   std::vector<VoidEvent> void_events;
+  // Root assignments that name the wrong lead to fence, or an epoch the
+  // chain has not reached.
+  std::vector<IgnoredRoot> ignored_roots;
 
   const Epoch& current() const { return chain.back(); }
 };

@@ -309,6 +309,13 @@ absl::StatusOr<proto::LeadStatusReply> LeadTracker::Status() const {
     out->set_reason(event.reason);
   }
 
+  for (const lead::IgnoredRoot& ignored : state.ignored_roots) {
+    proto::IgnoredAssignment* out = reply.add_ignored_assignments();
+    out->set_statement_version(ignored.statement_version);
+    out->set_epoch(ignored.epoch);
+    out->set_reason(ignored.reason);
+  }
+
   for (const CoordinatorRef& entry : snapshot->coordinator_entries) {
     std::string reason;
     lead::Verdict verdict =

@@ -212,6 +212,35 @@ TEST(LeadTest, NewerRootStatementSupersedes) {
   EXPECT_EQ(state.current().lead, 520000u);
 }
 
+TEST(LeadTest, RootAssignmentWithoutEffectIsListed) {
+  Inputs inputs = Federation();
+  // Epoch 1 is led by 310000, so fencing 320000 is wrong; epoch 5 is far
+  // beyond the chain.
+  inputs.root_assignments = {{3, Assignment(2, 530000, 320000, 9)},
+                             {4, Assignment(5, 520000, 310000, 9)}};
+  State state = Evaluate(inputs);
+  ASSERT_EQ(state.chain.size(), 1u);
+  ASSERT_EQ(state.ignored_roots.size(), 2u);
+  EXPECT_EQ(state.ignored_roots[0].statement_version, 3u);
+  EXPECT_EQ(state.ignored_roots[0].epoch, 2u);
+  EXPECT_EQ(state.ignored_roots[0].reason,
+            "the root assignment names 320000 as the lead to fence, but epoch 1 is led by "
+            "310000");
+  EXPECT_EQ(state.ignored_roots[1].statement_version, 4u);
+  EXPECT_EQ(state.ignored_roots[1].epoch, 5u);
+  EXPECT_EQ(state.ignored_roots[1].reason,
+            "epoch 5 cannot be assigned yet: the chain has reached epoch 1 only");
+
+  // A valid assignment of epoch 2 leaves only the wrong one listed.
+  inputs.root_assignments.push_back({5, Assignment(2, 520000, 310000, 9)});
+  State assigned = Evaluate(inputs);
+  ASSERT_EQ(assigned.chain.size(), 2u);
+  ASSERT_EQ(assigned.ignored_roots.size(), 2u);
+  EXPECT_EQ(assigned.ignored_roots[0].statement_version, 3u);
+  EXPECT_EQ(assigned.ignored_roots[1].reason,
+            "epoch 5 cannot be assigned yet: the chain has reached epoch 2 only");
+}
+
 TEST(LeadTest, TwoMajoritiesDisputeUntilRootDecides) {
   Inputs inputs;
   inputs.genesis_lead = 310000;
