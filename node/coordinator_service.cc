@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_join.h"
 #include "coordinator/deadline.h"
 #include "coordinator/release.h"
 #include "i18n/i18n.h"
@@ -514,6 +516,25 @@ grpc::Status CoordinatorService::PublishCatalog(grpc::ServerContext* context,
   if (!catalog.ok()) {
     return ToGrpc(absl::InvalidArgumentError(
         Tr("{}: {}; nothing was published", file, catalog.status().message())));
+  }
+
+  if (members_) {
+    std::vector<std::string> manifest = members_();
+    std::vector<std::string> listed = catalog->member_provinces();
+    std::sort(manifest.begin(), manifest.end());
+    std::sort(listed.begin(), listed.end());
+    if (!manifest.empty() && listed != manifest) {
+      std::vector<std::string> missing, extra;
+      std::set_difference(manifest.begin(), manifest.end(), listed.begin(), listed.end(),
+                          std::back_inserter(missing));
+      std::set_difference(listed.begin(), listed.end(), manifest.begin(), manifest.end(),
+                          std::back_inserter(extra));
+      return ToGrpc(absl::InvalidArgumentError(
+          Tr("{}: the catalog's member provinces differ from the manifest's members (missing: "
+             "{}; not members: {}); list exactly the manifest's members. Nothing was published",
+             file, missing.empty() ? "-" : absl::StrJoin(missing, ","),
+             extra.empty() ? "-" : absl::StrJoin(extra, ","))));
+    }
   }
 
   std::lock_guard<std::mutex> append(append_mu_);

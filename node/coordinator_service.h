@@ -37,6 +37,12 @@ class CoordinatorService final : public proto::Coordinator::Service {
   // All pointers must outlive this object.
   CoordinatorService(storage::Store* store, sync::OriginLog* log, const LeadGate* gate);
 
+  // Sets where the member provinces of the newest manifest come from; a
+  // catalog version whose member provinces differ is then not published.
+  void SetMemberSource(std::function<std::vector<std::string>()> members) {
+    members_ = std::move(members);
+  }
+
   // Stops the checking thread, if it runs.
   ~CoordinatorService() override;
 
@@ -106,6 +112,7 @@ class CoordinatorService final : public proto::Coordinator::Service {
                                                  const period::Period& period,
                                                  const coordinator::Cut& cut) const;
 
+  std::function<std::vector<std::string>()> members_;  // empty: not checked
   storage::Store* const store_;
   sync::OriginLog* const log_;
   const LeadGate* const gate_;

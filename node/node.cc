@@ -315,6 +315,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const Config& config,
   impl->coordinator =
       std::make_unique<CoordinatorService>(impl->store.get(), impl->log.get(), lead);
   CoordinatorService* coordinator = impl->coordinator.get();
+  if (federation::Membership* membership = impl->federation.membership.get()) {
+    coordinator->SetMemberSource([membership] {
+      std::vector<std::string> members;
+      if (std::shared_ptr<const federation::ManifestVersion> manifest =
+              membership->NewestManifest()) {
+        for (const proto::Member& member : manifest->manifest.members()) {
+          members.push_back(std::to_string(member.node_id()));
+        }
+      }
+      return members;
+    });
+  }
   impl->records->SetCatalogSource([coordinator] { return coordinator->CatalogsNewestFirst(); });
   impl->admin->SetStatusExtension([replication, lead, coordinator](proto::StatusReply* reply) {
     if (replication != nullptr) replication->FillStatus(reply);

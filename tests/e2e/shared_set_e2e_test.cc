@@ -602,6 +602,21 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
   EXPECT_NE(rejected.err.find("catalog-broken.json: indicator \"gdp\": unknown field \"colour\""),
             std::string::npos)
       << rejected.err;
+  // The member provinces must be the manifest's members.
+  std::string partial = federation_->Dir(kLead) + "/catalog-ten.json";
+  json ten = json::parse(CatalogVersion2());
+  json provinces = json::array();
+  for (const json& code : ten["member_provinces"]) {
+    if (code != "520000") provinces.push_back(code);
+  }
+  ten["member_provinces"] = provinces;
+  std::ofstream(partial) << ten.dump(2);
+  CommandResult mismatched = federation_->Ctl(kLead, {"catalog", "publish", partial});
+  EXPECT_EQ(mismatched.exit_code, 2);
+  EXPECT_NE(mismatched.err.find("catalog-ten.json: the catalog's member provinces differ from "
+                                "the manifest's members (missing: 520000; not members: -)"),
+            std::string::npos)
+      << mismatched.err;
   CommandResult refused = federation_->Ctl(kReference, {"catalog", "publish", file});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("is not the lead"), std::string::npos) << refused.err;
