@@ -38,10 +38,10 @@ absl::StatusOr<ParseResult> ParseFile(std::string_view bytes, const ImportOption
   // The layout shows in the first records. Only a long CSV, the layout of
   // large files, is read without holding every record's fields at once.
   absl::StatusOr<std::vector<internal::CsvRecord>> records =
-      internal::SplitCsv(decoded->text, file, kLayoutRecords);
+      internal::SplitCsv(decoded->text(), file, kLayoutRecords);
   if (!records.ok()) return records.status();
   auto read_all = [&]() -> absl::Status {
-    records = internal::SplitCsv(decoded->text, file);
+    records = internal::SplitCsv(decoded->text(), file);
     return records.status();
   };
 
@@ -62,7 +62,7 @@ absl::StatusOr<ParseResult> ParseFile(std::string_view bytes, const ImportOption
     if (status.ok()) status = internal::ReadPortal(*records, collector, &result);
   } else if (internal::LooksLikeLongCsv(*records)) {
     result.format = "long-csv";
-    status = internal::ReadLongCsv(decoded->text, collector);
+    status = internal::ReadLongCsv(decoded->text(), collector);
   } else {
     return absl::InvalidArgumentError(i18n::Tr(
         "{}: the layout is not recognized: expected a data portal export (title lines such as "

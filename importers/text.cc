@@ -193,14 +193,17 @@ absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file
     if (!text.ok()) {
       return Unreadable(file_name, i18n::Tr("it starts like UTF-16 but is not valid UTF-16"));
     }
-    decoded = {*std::move(text), little_endian ? "UTF-16LE" : "UTF-16BE"};
+    decoded.encoding = little_endian ? "UTF-16LE" : "UTF-16BE";
+    decoded.converted = *std::move(text);
   } else if (bytes.starts_with(kUtf8Bom)) {
     if (!IsValidUtf8(content)) {
       return Unreadable(file_name, i18n::Tr("it starts with a UTF-8 BOM but is not valid UTF-8"));
     }
-    decoded = {std::string(content), "UTF-8 with BOM"};
+    decoded.encoding = "UTF-8 with BOM";
+    decoded.original = content;
   } else if (IsValidUtf8(bytes)) {
-    decoded = {std::string(bytes), "UTF-8"};
+    decoded.encoding = "UTF-8";
+    decoded.original = bytes;
   } else {
     if (bytes.find('\0') != std::string_view::npos) {
       return absl::InvalidArgumentError(i18n::Tr(
@@ -215,11 +218,12 @@ absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file
           file_name,
           i18n::Tr("it is neither UTF-8 nor GB18030 (byte {} cannot be decoded)", bad_offset));
     }
-    decoded = {*std::move(text), "GB18030"};
+    decoded.encoding = "GB18030";
+    decoded.converted = *std::move(text);
   }
 
   // Control characters other than tab and line breaks mean binary data.
-  for (char c : decoded.text) {
+  for (char c : decoded.text()) {
     auto byte = static_cast<uint8_t>(c);
     if (byte < 0x20 && c != '\t' && c != '\r' && c != '\n') {
       return absl::InvalidArgumentError(i18n::Tr(
@@ -228,7 +232,7 @@ absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file
           name));
     }
   }
-  if (absl::Status status = CheckNotMojibake(decoded.text, file_name); !status.ok()) {
+  if (absl::Status status = CheckNotMojibake(decoded.text(), file_name); !status.ok()) {
     return status;
   }
   return decoded;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,12 +14,16 @@
 namespace yreb::importers::internal {
 
 struct DecodedText {
-  std::string text;      // UTF-8, without a BOM
-  std::string encoding;  // as in ParseResult::encoding
-};
+  // UTF-8 text without a BOM: a view of the file's bytes when they are
+  // UTF-8 already, else of `converted`.
+  std::string_view text() const { return converted.has_value() ? *converted : original; }
 
+  std::string encoding;  // as in ParseResult::encoding
+  std::string_view original;
+  std::optional<std::string> converted;
+};
 // Decodes a file's bytes: UTF-8 (BOM optional), UTF-16 with a BOM, or else
-// GB18030. Rejects, with InvalidArgument naming `file_name`, an empty file, a
+// GB18030. The result may view `bytes`, which must outlive it. Rejects, with InvalidArgument naming `file_name`, an empty file, a
 // binary file, bytes that decode as neither, and mojibake (see
 // CheckNotMojibake).
 absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file_name);
