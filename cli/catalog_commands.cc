@@ -194,6 +194,12 @@ int RunPublish(const std::string& config_path, const std::string& file, bool as_
 }
 
 int RunDiff(const std::string& config_path, uint32_t from, uint32_t to, bool as_json) {
+  // Version 0 would ask the node for its newest version.
+  if (from == 0 || to == 0) {
+    return Fail(Tr("catalog versions are numbered from 1; give two versions such as: catalog "
+                   "diff 1 2"),
+                kExitBadInput);
+  }
   std::map<uint32_t, catalog::Catalog> catalogs;
   for (uint32_t version : {from, to}) {
     absl::StatusOr<proto::CatalogVersionReply> reply = FetchVersion(config_path, version);

@@ -18,6 +18,18 @@
 namespace yreb::node {
 namespace {
 
+// Returns the first instant after `period` in China Standard Time (UTC+8).
+std::chrono::system_clock::time_point PeriodEnd(const period::Period& period) {
+  int months = period.frequency == period::Period::kAnnual      ? 12
+               : period.frequency == period::Period::kQuarterly ? 3
+                                                                : 1;
+  int next = period.StartMonth() - 1 + months;  // months since January of period.year
+  std::chrono::sys_days first_day = std::chrono::year{period.year + next / 12} /
+                                    std::chrono::month{static_cast<unsigned>(next % 12 + 1)} /
+                                    std::chrono::day{1};
+  return std::chrono::system_clock::time_point(first_day) - std::chrono::hours(8);
+}
+
 using i18n::Tr;
 using nlohmann::json;
 
@@ -635,6 +647,12 @@ grpc::Status CoordinatorService::Seal(grpc::ServerContext* context,
   if (!epoch.ok()) return ToGrpc(epoch.status());
   absl::StatusOr<period::Period> period = SetPeriod(request->period());
   if (!period.ok()) return ToGrpc(period.status());
+  if (std::chrono::system_clock::time_point end = PeriodEnd(*period);
+      std::chrono::system_clock::now() < end) {
+    return ToGrpc(absl::FailedPreconditionError(
+        Tr("{} has not ended yet (it ends at {}); seal it after it ends. Nothing was sealed",
+           period->ToSdmx(), coordinator::ChinaTime(end))));
+  }
 
   std::lock_guard<std::mutex> append(append_mu_);
   absl::StatusOr<std::map<uint32_t, CatalogEntry>> catalogs = CatalogVersions();
@@ -653,6 +671,12 @@ grpc::Status CoordinatorService::Seal(grpc::ServerContext* context,
   if (!cut.ok()) return ToGrpc(cut.status());
   absl::StatusOr<coordinator::SharedSet> set = Compute(catalog, *period, *cut);
   if (!set.ok()) return ToGrpc(set.status());
+  if (set->cells.empty()) {
+    return ToGrpc(absl::FailedPreconditionError(
+        Tr("this node holds no values of {} for any member; import the data (or wait for it "
+           "to replicate) before sealing. Nothing was sealed",
+           period->ToSdmx())));
+  }
   proto::Release release = coordinator::MakeRelease(*set, *epoch, number);
   std::string body = release.SerializeAsString();
   if (body.size() > entry::kMaxBodySize) {

@@ -174,10 +174,19 @@ absl::Status StartObservability(Node::Impl* impl) {
     impl->metrics = std::move(*metrics);
   }
   if (impl->config.status_page.enabled) {
-    const catalog::Catalog* catalog = &catalog::Catalog::Default();
     absl::StatusOr<std::unique_ptr<StatusPage>> page = StatusPage::Start(
         impl->config.status_page.listen,
-        [impl, catalog](std::optional<period::Period> quarter) -> absl::StatusOr<nlohmann::json> {
+        [impl](std::optional<period::Period> quarter) -> absl::StatusOr<nlohmann::json> {
+          // The newest catalog version in force sets the deadlines and the
+          // indicators the page shows, as it does for yrebctl shared status.
+          std::shared_ptr<const catalog::Catalog> newest;
+          if (impl->coordinator != nullptr) {
+            std::vector<std::shared_ptr<const catalog::Catalog>> catalogs =
+                impl->coordinator->CatalogsNewestFirst();
+            if (!catalogs.empty()) newest = catalogs.front();
+          }
+          const catalog::Catalog* catalog =
+              newest != nullptr ? newest.get() : &catalog::Catalog::Default();
           absl::StatusOr<proto::StatusReply> status = CurrentStatus(*impl);
           if (!status.ok()) return status.status();
           StatusViewInput input;

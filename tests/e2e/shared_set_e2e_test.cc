@@ -24,6 +24,7 @@
 #include "sync/coordination_index.h"
 #include "sync/origin_log.h"
 #include "tests/support/federation.h"
+#include "tests/support/http.h"
 
 namespace yreb {
 namespace {
@@ -191,7 +192,8 @@ std::set<std::string> MissingOf(const json& set, uint32_t province) {
 class SharedSets : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    federation_ = new Federation(kMembers, kLead);
+    // The reference node also serves its status page.
+    federation_ = new Federation(kMembers, kLead, {{kReference, testing::kHttpSections}});
     ASSERT_TRUE(federation_->StartAll());
     for (uint32_t id : kMembers) {
       CommandResult gdp = federation_->Ctl(id, {"import", Testdata(kGdpFile), "--status", "final"});
@@ -501,6 +503,21 @@ TEST_F(SharedSets, FalsifiedReleaseRaisesMismatchEverywhere) {
 }
 
 TEST_F(SharedSets, NonLeadCannotSeal) {
+  // A period that has not ended, or one without any value, is not sealed.
+  CommandResult future = federation_->Ctl(kLead, {"shared", "seal", "2099-Q1"});
+  EXPECT_NE(future.exit_code, 0);
+  EXPECT_NE(future.err.find("2099-Q1 has not ended yet (it ends at 2099-04-01T00:00:00+08:00)"),
+            std::string::npos)
+      << future.err;
+  CommandResult empty = federation_->Ctl(kLead, {"shared", "seal", "2001-Q1"});
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_NE(empty.err.find("this node holds no values of 2001-Q1 for any member"),
+            std::string::npos)
+      << empty.err;
+  json listed = federation_->Json(kLead, {"shared", "releases"});
+  EXPECT_EQ(listed.dump().find("2099-Q1"), std::string::npos) << listed.dump();
+  EXPECT_EQ(listed.dump().find("2001-Q1"), std::string::npos) << listed.dump();
+
   CommandResult refused = federation_->Ctl(kReference, {"shared", "seal", "2019-Q4"});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("this node 420000 (湖北省) is not the lead: the lead of epoch 1 is 310000 (上海市)"),
@@ -570,11 +587,12 @@ TEST_F(SharedSets, PrefectureCoverageCountsHubeiCities) {
 }
 
 // Catalog version 2: version 1 without the residential growth rate, with
-// bounds on GDP, as a lead would edit it.
+// bounds on GDP and quarterly sets due on day 25, as a lead would edit it.
 std::string CatalogVersion2() {
   json document =
       json::parse(ReadAll(std::string(YREB_SOURCE_DIR) + "/catalog/default_catalog.json"));
   document["version"] = 2;
+  document["quarterly_deadline_days"] = 25;
   json kept = json::array();
   for (json& indicator : document["indicators"]) {
     if (indicator["code"] == "realestate_residential_invest_cum_growth") continue;
@@ -640,6 +658,19 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
     }
     EXPECT_TRUE(held) << id;
   }
+  // The newest version sets the deadline in the CLI and on the status page.
+  json quarter = federation_->Json(kReference, {"shared", "status", "2019-Q4"});
+  EXPECT_EQ(quarter["deadline"]["deadline"], "2020-01-25T23:59:59+08:00") << quarter.dump();
+  int page = testing::LoggedPort(*federation_, kReference, "status page");
+  ASSERT_NE(page, 0);
+  json view = json::parse(testing::HttpGet(page, "/api/status?quarter=2019-Q4"), nullptr, false);
+  ASSERT_TRUE(view.is_object());
+  EXPECT_EQ(view["quarter"]["deadline"], "2020-01-25T23:59:59+08:00");
+  CommandResult version_zero = federation_->Ctl(kReference, {"catalog", "diff", "0", "1"});
+  EXPECT_EQ(version_zero.exit_code, 2);
+  EXPECT_NE(version_zero.err.find("catalog versions are numbered from 1"), std::string::npos)
+      << version_zero.err;
+
   json diff = federation_->Json(kReference, {"catalog", "diff", "1", "2"});
   ASSERT_TRUE(diff.is_object());
   EXPECT_EQ(diff["removed"], json::array({"realestate_residential_invest_cum_growth"}));
