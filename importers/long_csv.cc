@@ -175,7 +175,11 @@ void LongCsvRows::Row(const CsvRecord& record) {
   }
   proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
   if (std::string_view text = cell("status"); !text.empty()) {
-    std::optional<int> parsed = ParseToken(text, kStatuses);
+    // The short names that yrebctl's --status takes are accepted too.
+    std::string_view token = text == "final"                      ? "final_verification"
+                             : text == "preliminary-verification" ? "preliminary_verification"
+                                                                  : text;
+    std::optional<int> parsed = ParseToken(token, kStatuses);
     if (!parsed) {
       collector_.AddError(place("status"), text,
                          i18n::Tr("invalid status; use one of {}", TokenList(kStatuses)));

@@ -442,6 +442,26 @@ TEST(ImportLongCsv, HandMadeFileWithNames) {
   EXPECT_NE(result->errors[2].reason.find("provinces only"), std::string::npos);
 }
 
+TEST(ImportLongCsv, StatusTakesTheCliNames) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  const std::string text =
+      "indicator,region,period,value,unit,status\n"
+      "gdp,420000,2021,1.5,亿元,final\n"
+      "gdp,420000,2022,2.5,亿元,preliminary-verification\n"
+      "gdp,420000,2023,3.5,亿元,final_verification\n"
+      "gdp,420000,2024,4.5,亿元,finished\n";
+  absl::StatusOr<ParseResult> result = Parse(text, "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->observations.size(), 3u);
+  EXPECT_EQ(Find(*result, "gdp", "420000", "2021")->status, proto::DATA_STATUS_FINAL_VERIFICATION);
+  EXPECT_EQ(Find(*result, "gdp", "420000", "2022")->status,
+            proto::DATA_STATUS_PRELIMINARY_VERIFICATION);
+  EXPECT_EQ(Find(*result, "gdp", "420000", "2023")->status, proto::DATA_STATUS_FINAL_VERIFICATION);
+  ASSERT_EQ(result->errors.size(), 1u) << Describe(result->errors);
+  EXPECT_EQ(result->errors[0].line, 5);
+  EXPECT_EQ(result->errors[0].value, "finished");
+}
+
 TEST(ImportLongCsv, LongFileKeepsLineNumbers) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   // More rows than the records read to recognize the layout, a note that
