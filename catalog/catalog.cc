@@ -178,6 +178,35 @@ absl::Status ParseBounds(const Json& json, const std::string& label, Bounds* bou
   return absl::OkStatus();
 }
 
+// Reads the optional "collected" object of a census indicator:
+// {"first_year": 2000, "every_years": 10}.
+absl::Status ParseCollected(const Json& json, const std::string& label, Indicator* indicator) {
+  auto it = json.find("collected");
+  if (it == json.end()) return absl::OkStatus();
+  if (!it->is_object()) {
+    return Invalid(i18n::Tr("{}: field \"{}\" must be a JSON object", label, "collected"));
+  }
+  ObjectReader reader(*it, label + " collected");
+  for (absl::Status status : {
+           reader.Integer("first_year", &indicator->collected_first_year),
+           reader.Integer("every_years", &indicator->collected_every_years),
+           reader.Finish(),
+       }) {
+    if (!status.ok()) return status;
+  }
+  if (indicator->collected_every_years < 1 || indicator->collected_first_year < 1900 ||
+      indicator->collected_first_year > 2200) {
+    return Invalid(i18n::Tr("{}: collected needs every_years of at least 1 and a first_year "
+                            "from 1900 to 2200",
+                            label));
+  }
+  if (indicator->frequency != period::Period::kAnnual) {
+    return Invalid(i18n::Tr("{}: only an annual indicator can name the years it is collected",
+                            label));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
   if (!json.is_object()) {
     return Invalid(i18n::Tr("indicator number {} must be a JSON object", position + 1));
@@ -212,6 +241,7 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
            reader.String("weight_indicator", &indicator.weight_indicator, /*required=*/false),
            ParseBounds(json, label, &indicator.bounds),
            reader.Skip("bounds"),
+           reader.Skip("collected"),
            reader.Finish(),
        }) {
     if (!status.ok()) return status;
@@ -243,6 +273,7 @@ absl::StatusOr<Indicator> ParseIndicator(const Json& json, size_t position) {
   }
 
   indicator.frequency = static_cast<period::Period::Frequency>(frequency);
+  if (absl::Status status = ParseCollected(json, label, &indicator); !status.ok()) return status;
   indicator.scope = static_cast<Scope>(scope);
   if (has_aggregation) {
     indicator.aggregation = static_cast<Aggregation>(aggregation);

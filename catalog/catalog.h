@@ -61,6 +61,19 @@ struct Indicator {
   Aggregation aggregation = Aggregation::kNotAggregable;
   std::string weight_indicator;  // code of the weights of a weighted mean
   Bounds bounds;
+  // Years an annual indicator is collected in, for a census: every
+  // `collected_every_years` years from `collected_first_year` (2000, 10 for
+  // 2000, 2010, 2020). 0 means every year. Shared sets expect the indicator
+  // only in those years.
+  int collected_first_year = 0;
+  int collected_every_years = 0;
+
+  // Returns true when a value is collected for a period of `year`.
+  bool CollectedIn(int year) const {
+    return collected_every_years == 0 ||
+           (year >= collected_first_year &&
+            (year - collected_first_year) % collected_every_years == 0);
+  }
 };
 
 struct Region {

@@ -79,6 +79,11 @@ std::map<std::string, std::string> Fields(const catalog::Indicator& indicator) {
       {"bounds.max", indicator.bounds.max},
       {"bounds.max_change_percent", indicator.bounds.max_change_percent},
       {"aliases", aliases},
+      {"collected.first_year",
+       indicator.collected_every_years == 0 ? "" : std::to_string(indicator.collected_first_year)},
+      {"collected.every_years",
+       indicator.collected_every_years == 0 ? ""
+                                            : std::to_string(indicator.collected_every_years)},
   };
 }
 

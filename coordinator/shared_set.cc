@@ -307,6 +307,7 @@ absl::StatusOr<std::optional<proto::Aggregate>> Aggregate(
 }  // namespace
 
 bool IsRequiredPeriod(const catalog::Indicator& indicator, const Period& period) {
+  if (!indicator.CollectedIn(period.year)) return false;
   return !(indicator.frequency == Period::kMonthly && period.index == 1 &&
            indicator.measure == proto::MEASURE_KIND_CUMULATIVE);
 }

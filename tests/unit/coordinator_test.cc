@@ -156,6 +156,29 @@ TEST(CatalogRulesTest, ParsesRulesAndRejectsBadOnes) {
       << rejected.status();
 }
 
+TEST(CatalogRulesTest, CensusIsExpectedInCensusYearsOnly) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  const catalog::Catalog& shipped = catalog::Catalog::Default();
+  const catalog::Indicator* census = shipped.FindIndicator("pop_census");
+  ASSERT_NE(census, nullptr);
+  EXPECT_EQ(census->collected_first_year, 2000);
+  EXPECT_EQ(census->collected_every_years, 10);
+  EXPECT_TRUE(coordinator::IsRequiredPeriod(*census, *period::ParseSdmx("2020")));
+  EXPECT_FALSE(coordinator::IsRequiredPeriod(*census, *period::ParseSdmx("2023")));
+  EXPECT_FALSE(coordinator::IsRequiredPeriod(*census, *period::ParseSdmx("1990")));
+  const catalog::Indicator* gdp = shipped.FindIndicator("gdp");
+  EXPECT_TRUE(coordinator::IsRequiredPeriod(*gdp, *period::ParseSdmx("2023")));
+
+  std::string quarterly = SmallCatalog();
+  quarterly.replace(quarterly.find("\"decimals\""), 0,
+                    "\"collected\": {\"first_year\": 2000, \"every_years\": 0}, ");
+  absl::StatusOr<catalog::Catalog> rejected = catalog::Catalog::Parse(quarterly);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.status().message().find("collected needs every_years of at least 1"),
+            absl::string_view::npos)
+      << rejected.status();
+}
+
 TEST(SdmxCsvTest, WritesTheLayoutOfVersionsTwoAndOne) {
   const catalog::Catalog& catalog = catalog::Catalog::Default();
   std::vector<importers::ExportRow> rows(2);
