@@ -67,7 +67,7 @@ absl::Status WriteNewPublicFile(const std::string& path, std::string_view conten
   std::ofstream out(path, std::ios::binary);
   out << content;
   out.close();
-  if (!out) return absl::InternalError(Tr("cannot write {}", path));
+  if (!out) return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(errno)));
   ::chmod(path.c_str(), 0644);
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <atomic>
@@ -608,7 +609,7 @@ int RunExport(AdminClient& client, const proto::ExportRequest& request, const st
     std::ofstream file(out, std::ios::binary);
     file << reply.content();
     file.close();
-    if (!file) return Fail(Tr("cannot write {}", out));
+    if (!file) return Fail(Tr("cannot write {}: {}", out, std::strerror(errno)));
     std::cerr << Tr("wrote {} rows to {}", reply.rows(), out) << "\n";
   }
   return 0;

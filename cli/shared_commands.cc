@@ -1,5 +1,6 @@
 #include "cli/shared_commands.h"
 
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -251,11 +252,23 @@ int RunExport(AdminClient& client, const std::string& period, const std::string&
   std::ofstream file(out, std::ios::binary);
   file << reply.content();
   file.close();
-  if (!file) return Fail(Tr("cannot write {}", out));
+  if (!file) return Fail(Tr("cannot write {}: {}", out, std::strerror(errno)));
   std::cerr << Tr("wrote {} rows of release {} of {} to {}", reply.rows(), reply.release_number(),
                   period, out)
             << "\n";
   return 0;
+}
+
+// Rejects release number 0: releases are numbered from 1, and leaving the
+// option out selects the newest.
+CLI::Validator PositiveRelease() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.find_first_not_of('0') == std::string::npos
+                   ? Tr("releases are numbered from 1; leave out --release for the newest")
+                   : std::string();
+      },
+      "");
 }
 
 }  // namespace
@@ -281,7 +294,8 @@ std::function<std::optional<int>()> RegisterSharedCommands(CLI::App& app,
   releases->add_option("period", *period, Tr("period; default every period"));
   auto* show = shared->add_subcommand("show", Tr("show one release with its belt aggregates"));
   show->add_option("period", *period, Tr("period: 2019-Q4 or 2022"))->required();
-  show->add_option("--release", *number, Tr("release number; default the newest"));
+  show->add_option("--release", *number, Tr("release number; default the newest"))
+      ->check(PositiveRelease());
   auto* export_command =
       shared->add_subcommand("export", Tr("export a release's values as CSV or SDMX-CSV"));
   export_command->add_option("period", *period, Tr("period: 2019-Q4 or 2022"))->required();
@@ -289,7 +303,8 @@ std::function<std::optional<int>()> RegisterSharedCommands(CLI::App& app,
       ->add_option("--format", *format,
                    Tr("csv (long CSV), sdmx-csv (SDMX-CSV 2.0) or sdmx-csv-1 (SDMX-CSV 1.0)"))
       ->check(CLI::IsMember({"csv", "sdmx-csv", "sdmx-csv-1"}));
-  export_command->add_option("--release", *number, Tr("release number; default the newest"));
+  export_command->add_option("--release", *number, Tr("release number; default the newest"))
+      ->check(PositiveRelease());
   export_command->add_option("--out", *out, Tr("output file; default stdout"));
 
   return [=, &config_path, &as_json]() -> std::optional<int> {

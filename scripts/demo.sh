@@ -3,12 +3,14 @@
 # Economic Belt members on 127.0.0.1. It installs packages, builds, and creates
 # keys, certificates and the signed manifest. Then it starts eleven nodes, has
 # each import its province's rows from the real published files, and waits
-# until all hold identical copies. It shows each node's status and the
-# shared quarterly view, and ends with a handover of the lead from the
-# genesis lead 310000 to 320000, shown in every node's lead status.
+# until all hold identical copies. It shows each node's status, has the lead
+# seal the shared sets 2019-Q4 and 2023 and waits until every node verified
+# them, and ends with a handover of the lead from the genesis lead 310000 to
+# 320000, shown in every node's lead status.
 # Usage: scripts/demo.sh [--keep] [--out DIR]
-#   --keep     leave the nodes running at the end (stop them with
-#              scripts/demo.sh --stop --out DIR)
+#        scripts/demo.sh --stop [--out DIR]
+#   --keep     leave the nodes running at the end
+#   --stop     stop the nodes a --keep run left running
 #   --out DIR  where the federation lives (default ./demo-run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +23,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1 ;;
     --stop) stop_only=1 ;;
-    --out) out=$(realpath -m "$2"); shift ;;
-    *) echo "demo.sh: unknown option $1 (use --keep, --stop, --out DIR)" >&2; exit 2 ;;
+    --out)
+      if [ $# -lt 2 ] || [ -z "$2" ]; then
+        echo "demo.sh: --out needs a directory, e.g. --out /tmp/demo" >&2
+        exit 2
+      fi
+      out=$(realpath -m "$2"); shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown option $1 (use --keep, --stop, --out DIR or --help)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -32,17 +40,34 @@ declare -A estate=([310000]=上海 [320000]=江苏 [330000]=浙江 [340000]=安�
                    [420000]=湖北 [430000]=湖南 [500000]=重庆 [510000]=四川 [520000]=贵州
                    [530000]=云南)
 
+# Stops the nodes of an earlier run and waits up to 15 s for them to exit;
+# sets `stopped` to how many were running.
+stopped=0
 stop_nodes() {
+  local pids=() pid
   for id in "${members[@]}"; do
     if [ -f "$out/$id/node.pid" ]; then
-      kill "$(cat "$out/$id/node.pid")" 2>/dev/null || true
+      pid=$(cat "$out/$id/node.pid")
+      if kill "$pid" 2>/dev/null; then pids+=("$pid"); fi
       rm -f "$out/$id/node.pid"
     fi
   done
+  stopped=${#pids[@]}
+  for _ in $(seq 1 150); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "demo.sh: some nodes did not exit within 15 s; see $out/*/node.log" >&2
 }
 if [ "$stop_only" = 1 ]; then
   stop_nodes
-  echo "demo.sh: stopped the nodes in $out"
+  if [ "$stopped" = 0 ]; then
+    echo "demo.sh: no nodes of $out were running"
+  else
+    echo "demo.sh: stopped $stopped nodes in $out"
+  fi
   exit 0
 fi
 

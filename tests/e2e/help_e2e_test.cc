@@ -82,6 +82,8 @@ TEST(HelpE2eTest, UsageErrorsAreChinese) {
       {{"export", "--encoding", "utf9"}, "--encoding：取值 utf9 无效；可用的取值：utf8,gb18030"},
       {{"status", "extra"}, "无法识别的参数：extra"},
       {{"import"}, "缺少必需的 file"},
+      {{"shared", "show", "2019-Q4", "--release", "0"},
+       "--release: 发布编号从 1 开始；省略 --release 即为最新一次发布"},
   };
   for (const Case& c : cases) {
     CommandResult result = Help("yrebctl", c.args, kChinese);

@@ -378,6 +378,16 @@ TEST_F(SharedSets, RevisionAppearsOnlyInTheNextRelease) {
 }
 
 TEST_F(SharedSets, SdmxCsvExportImportsBackUnchanged) {
+  // An output path that cannot be written names the path and the reason.
+  CommandResult unwritable = federation_->Ctl(
+      kReference, {"shared", "export", "2019-Q4", "--format", "csv", "--out",
+                   "/nonexistent-yreb-dir/x.csv"});
+  EXPECT_NE(unwritable.exit_code, 0);
+  EXPECT_NE(unwritable.err.find(
+                "cannot write /nonexistent-yreb-dir/x.csv: No such file or directory"),
+            std::string::npos)
+      << unwritable.err;
+
   std::string exported = federation_->Dir(320000) + "/release3.sdmx.csv";
   CommandResult written = federation_->Ctl(
       320000, {"shared", "export", "2019-Q4", "--format", "sdmx-csv", "--out", exported});
