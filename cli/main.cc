@@ -709,7 +709,9 @@ int main(int argc, char** argv) {
   auto run_catalog_command = RegisterCatalogCommands(app, config_path, as_json);
   auto run_shared_command = RegisterSharedCommands(app, config_path, as_json);
 
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> code = yreb::i18n::ParseCommandLine(app, argc, argv, kExitBadInput)) {
+    return *code;
+  }
 
   if (std::optional<int> code = run_federation_command()) return *code;
   if (std::optional<int> code = run_backup_command()) return *code;

@@ -8,6 +8,7 @@
 #define YREB_I18N_CLI_HELP_H_
 
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -174,11 +175,26 @@ inline std::string TranslateCliError(const std::string& message) {
   return message;
 }
 
+// Returns the name of the program `app` belongs to, e.g. "yrebctl".
+inline std::string ProgramName(const CLI::App* app) {
+  while (app->get_parent() != nullptr) app = app->get_parent();
+  return app->get_name();
+}
+
 // Makes the help of `app` and of the subcommands added to it later Chinese
-// when this thread's language is Chinese; does nothing otherwise.
+// when this thread's language is Chinese, and starts every usage error with
+// the program's name, as the program's other errors do.
 // REQUIRES: called after set_version_flag and before add_subcommand, because
-// a subcommand copies its parent's formatter and help flag when it is added.
+// a subcommand copies its parent's formatter, help flag and failure message
+// when it is added.
 inline void LocalizeHelp(CLI::App* app) {
+  app->failure_message([](const CLI::App* failed, const CLI::Error& error) {
+    std::string message = ProgramName(failed) + ": " + TranslateCliError(error.what()) + "\n";
+    if (failed->get_help_ptr() != nullptr) {
+      message += Tr("Run with {} for more information.", failed->get_help_ptr()->get_name()) + "\n";
+    }
+    return message;
+  });
   if (CurrentLang() != Lang::kChinese) return;
   app->formatter(std::make_shared<ChineseHelpFormatter>());
   if (CLI::Option* help = app->get_help_ptr(); help != nullptr) {
@@ -187,13 +203,20 @@ inline void LocalizeHelp(CLI::App* app) {
   if (CLI::Option* version = app->get_option_no_throw("--version"); version != nullptr) {
     version->description(Tr("print the version and exit"));
   }
-  app->failure_message([](const CLI::App* failed, const CLI::Error& error) {
-    std::string message = TranslateCliError(error.what()) + "\n";
-    if (failed->get_help_ptr() != nullptr) {
-      message += Tr("Run with {} for more information.", failed->get_help_ptr()->get_name()) + "\n";
-    }
-    return message;
-  });
+}
+
+// Parses the command line like CLI11_PARSE, but exits with `usage_exit_code`
+// on a usage error instead of CLI11's own codes (105 to 109 and others).
+// Returns nullopt when the program goes on.
+inline std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv,
+                                           int usage_exit_code) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? 0 : usage_exit_code;
+  }
+  return std::nullopt;
 }
 
 }  // namespace yreb::i18n

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-test-entries", options.allow_test_entries)->group("");
   app.set_version_flag("--version", YREB_VERSION);
   yreb::i18n::LocalizeHelp(&app);
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> code = yreb::i18n::ParseCommandLine(app, argc, argv, 2)) return *code;
 
   absl::StatusOr<yreb::node::Config> config = yreb::node::LoadConfig(config_path);
   if (!config.ok()) {

@@ -88,13 +88,19 @@ TEST(HelpE2eTest, UsageErrorsAreChinese) {
   for (const Case& c : cases) {
     CommandResult result = Help("yrebctl", c.args, kChinese);
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_EQ(result.err.rfind(c.expected + "\n", 0), 0u) << result.err;
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err.rfind("yrebctl: " + c.expected + "\n", 0), 0u) << result.err;
     EXPECT_EQ(result.err.find("required"), std::string::npos) << result.err;
     EXPECT_EQ(result.err.find("not expected"), std::string::npos) << result.err;
   }
-  // The English messages stay CLI11's own.
+  // English usage errors carry the program's name and exit code 2 too.
   CommandResult english = Help("yrebctl", {"import"}, kEnglish);
-  EXPECT_EQ(english.err.rfind("file is required\n", 0), 0u) << english.err;
+  EXPECT_EQ(english.exit_code, 2);
+  EXPECT_EQ(english.err.rfind("yrebctl: file is required\n", 0), 0u) << english.err;
+  CommandResult node = Help("yreb-node", {"--config", "x.toml", "--no-such-flag"}, kEnglish);
+  EXPECT_EQ(node.exit_code, 2);
+  EXPECT_EQ(node.err.rfind("yreb-node: unexpected arguments: --no-such-flag\n", 0), 0u)
+      << node.err;
 }
 
 TEST(HelpE2eTest, EnglishHelpIsUnchanged) {
