@@ -268,8 +268,8 @@ int RunAccept(const std::string& config_path, bool as_json) {
               << "\n";
     return 0;
   }
-  std::cout << Tr("accepted: this node leads epoch {} from its sequence {}; {} is fenced at its "
-                  "sequence {}",
+  std::cout << Tr("accepted: this node leads epoch {}, and its coordinator entries count after "
+                  "its sequence {}; {} is fenced at its sequence {}",
                   reply.epoch(), reply.sequence(), Named(reply.proposer()), reply.fence())
             << "\n";
   return 0;
