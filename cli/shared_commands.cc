@@ -191,6 +191,11 @@ int RunSeal(AdminClient& client, const std::string& period, bool as_json) {
                   expected, set["cells"].get<size_t>())
             << "\n";
   std::cout << Tr("Findings: {}", set["findings"].size()) << "\n";
+  if (set.contains("same_values_as_release")) {
+    std::cout << Tr("The values are those of release {}: no record of the set changed since.",
+                    set["same_values_as_release"].get<int>())
+              << "\n";
+  }
   PrintAggregates(set["aggregates"]);
   return 0;
 }

@@ -661,9 +661,12 @@ grpc::Status CoordinatorService::Seal(grpc::ServerContext* context,
   absl::StatusOr<std::vector<StoredRelease>> releases = Releases();
   if (!releases.ok()) return ToGrpc(releases.status());
   uint32_t number = 1;
+  std::map<std::string, uint32_t> numbers_by_root;  // Merkle root -> newest release number
   for (const StoredRelease& stored : *releases) {
     if (stored.release.period() == period->ToSdmx() && stored.state != "void") {
       number = std::max(number, stored.release.release_number() + 1);
+      uint32_t& same = numbers_by_root[stored.release.merkle_root()];
+      same = std::max(same, stored.release.release_number());
     }
   }
 
@@ -699,6 +702,11 @@ grpc::Status CoordinatorService::Seal(grpc::ServerContext* context,
   (*out)["release_number"] = number;
   (*out)["sequence"] = sequence;
   (*out)["epoch"] = *epoch;
+  // An earlier release over the same records, so the operator knows that
+  // nothing changed since.
+  if (auto same = numbers_by_root.find(release.merkle_root()); same != numbers_by_root.end()) {
+    (*out)["same_values_as_release"] = same->second;
+  }
   reply->set_json(out->dump());
   return grpc::Status::OK;
 }

@@ -710,7 +710,20 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
   ASSERT_TRUE(sealed.is_object());
   EXPECT_EQ(sealed["catalog_version"], 2);
   EXPECT_EQ(sealed["release_number"], 6);
+  EXPECT_FALSE(sealed.contains("same_values_as_release")) << sealed.dump();
   ExpectVerifiedEverywhere(5);
+
+  // Sealing again with nothing changed says which release it repeats.
+  json repeated = Seal("2019-Q4");
+  ASSERT_TRUE(repeated.is_object());
+  EXPECT_EQ(repeated["release_number"], 7);
+  EXPECT_EQ(repeated["same_values_as_release"], 6);
+  CommandResult again_text = federation_->Ctl(kLead, {"shared", "seal", "2019-Q4"});
+  ASSERT_EQ(again_text.exit_code, 0) << again_text.err;
+  EXPECT_NE(again_text.out.find(
+                "The values are those of release 7: no record of the set changed since."),
+            std::string::npos)
+      << again_text.out;
 }
 
 }  // namespace
