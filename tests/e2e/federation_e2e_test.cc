@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -18,6 +19,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "federation/certificates.h"
 #include "federation/manifest.h"
@@ -297,15 +299,33 @@ TEST(FederationE2eTest, StrangersAndRemovedMemberRejected) {
 std::vector<std::string> SecretForms(const std::string& key_path) {
   std::vector<std::string> forms;
   std::string pem = ReadAll(key_path);
-  std::stringstream lines(pem);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find("-----") == std::string::npos && line.size() >= 16) forms.push_back(line);
-  }
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   EXPECT_NE(key, nullptr) << key_path;
   if (key == nullptr) return forms;
+
+  // Each base64 line of the PEM file, except a line that encodes only bytes
+  // of the public key: an EC key file carries its public point, which the
+  // certificate rightly holds too, so such a line may appear there.
+  std::string public_der;
+  unsigned char* public_bytes = nullptr;
+  if (int size = i2d_PUBKEY(key, &public_bytes); size > 0) {
+    public_der.assign(reinterpret_cast<char*>(public_bytes), size);
+  }
+  OPENSSL_free(public_bytes);
+  std::stringstream lines(pem);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("-----") != std::string::npos || line.size() < 16) continue;
+    std::string decoded(line.size() / 4 * 3, '\0');
+    int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                               reinterpret_cast<const unsigned char*>(line.data()),
+                               static_cast<int>(line.size()));
+    if (size < 0) continue;
+    decoded.resize(size - std::count(line.begin(), line.end(), '='));
+    if (public_der.find(decoded) != std::string::npos) continue;
+    forms.push_back(line);
+  }
   unsigned char* der = nullptr;
   int der_size = i2d_PrivateKey(key, &der);
   if (der_size > 0) forms.emplace_back(reinterpret_cast<char*>(der), der_size);
