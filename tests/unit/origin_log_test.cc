@@ -227,5 +227,28 @@ TEST(StoreBatchTest, RollbackDropsLaterChangesOnly) {
   EXPECT_EQ(**store->GetEntry(320000, 2), large);
 }
 
+TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
+  std::unique_ptr<storage::Store> store =
+      *storage::Store::Open(testing::MakeTempDir("cells"), {.create_if_missing = true});
+  storage::Batch batch;
+  // Neighbours on both sides, and a period that starts with the wanted one.
+  for (const char* period : {"2018", "2019", "2019-M01", "2020"}) {
+    batch.PutCell({"gdp", "320000", period, 1, 320000, 10});
+  }
+  batch.PutCell({"gdp", "320000", "2019", 2, 320000, 20});
+  batch.PutCell({"gdp", "320100", "2019", 1, 320000, 30});
+  ASSERT_TRUE(store->Write(batch, false).ok());
+
+  std::vector<storage::CellRevision> revisions = *store->GetCellRevisions("gdp", "320000", "2019");
+  ASSERT_EQ(revisions.size(), 2u);
+  EXPECT_EQ(revisions[0].revision, 1u);
+  EXPECT_EQ(revisions[0].sequence, 10u);
+  EXPECT_EQ(revisions[1].revision, 2u);
+  EXPECT_EQ(revisions[1].sequence, 20u);
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019-M01")->size(), 1u);
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "2021")->empty());
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "")->empty());
+}
+
 }  // namespace
 }  // namespace yreb
