@@ -135,6 +135,9 @@ TEST(PeerPortE2E, HealthAndReflectionOverMutualTls) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // The admin socket that Start waits for may answer before the peer port
+  // listens, so the first call waits for the channel instead of failing.
+  context.set_wait_for_ready(true);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status status = health->Check(&context, request, &response);
