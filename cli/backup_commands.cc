@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "crypto/crypto.h"
 #include "i18n/i18n.h"
 #include "node/backup.h"
@@ -24,13 +25,7 @@ namespace fs = std::filesystem;
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
-int Fail(std::string_view message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
 std::string Megabytes(uint64_t bytes) { return fmt::format("{:.1f}", bytes / 1048576.0); }
 

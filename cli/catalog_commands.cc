@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "cli/files.h"
 #include "i18n/i18n.h"
 #include "proto/coordinator_admin.grpc.pb.h"
@@ -17,21 +18,9 @@ namespace {
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
-int Fail(std::string_view message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
-int Fail(const std::string& message, int code = kExitFailed) {
-  return Fail(std::string_view(message), code);
-}
 
-int Fail(absl::string_view message, int code = kExitFailed) {
-  return Fail(std::string_view(message.data(), message.size()), code);
-}
 
 std::string_view FrequencyName(period::Period::Frequency frequency) {
   switch (frequency) {

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "cli/files.h"
 #include "crypto/crypto.h"
 #include "federation/certificates.h"
@@ -34,17 +35,8 @@ namespace {
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
-int Fail(std::string_view message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
-int Fail(const absl::Status& status, int code = kExitFailed) {
-  return Fail(std::string_view(status.message().data(), status.message().size()), code);
-}
 
 std::string_view EnglishName(uint32_t node_id) {
   static const std::map<uint32_t, std::string_view> kNames = {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "crypto/crypto.h"
 #include "federation/lead_assignment.h"
 #include "federation/statement.h"
@@ -26,17 +27,8 @@ namespace {
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
-int Fail(std::string_view message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
-int Fail(const absl::Status& status, int code = kExitFailed) {
-  return Fail(std::string_view(status.message().data(), status.message().size()), code);
-}
 
 // A member's id with its province name, e.g. "510000 (四川省)".
 std::string Named(uint32_t node_id) {

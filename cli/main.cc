@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "cli/files.h"
 #include "cli/backup_commands.h"
 #include "cli/catalog_commands.h"
@@ -36,13 +37,7 @@ namespace {
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
-int Fail(const std::string& message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
 // Accepts the English keyword, the code exports and --json write, or the
 // Chinese term of a data status.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
+#include "cli/exit.h"
 #include "i18n/i18n.h"
 #include "proto/coordinator_admin.grpc.pb.h"
 
@@ -18,24 +19,12 @@ namespace {
 using i18n::Tr;
 using nlohmann::json;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 // Sealing computes the set and writes one entry; status and releases
 // recompute pending releases.
 constexpr std::chrono::seconds kCallTimeout{120};
 
-int Fail(std::string_view message, int code = kExitFailed) {
-  std::cerr << "yrebctl: " << message << "\n";
-  return code;
-}
 
-int Fail(const std::string& message, int code = kExitFailed) {
-  return Fail(std::string_view(message), code);
-}
 
-int Fail(absl::string_view message, int code = kExitFailed) {
-  return Fail(std::string_view(message.data(), message.size()), code);
-}
 
 int FailCall(const AdminClient& client, const grpc::Status& status) {
   return Fail(client.Describe(status), status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
