@@ -4,10 +4,10 @@
 // proposal. They also cover a planned handover that loses to an assignment
 // and an acceptance that waits for the data.
 //
-// Catalog versions and releases are not built yet, so a test that needs a
-// coordinator entry appends one through the test-only admin call of a node
-// started with --allow-test-entries: a body whose leading field is the epoch,
-// as every coordinator entry body carries it.
+// A fenced lead refuses to publish or seal, so a test that needs a
+// coordinator entry after a fence appends one through the test-only admin
+// call of a node started with --allow-test-entries. The entry body leads with
+// the epoch, as every catalog version and release body does.
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -493,8 +493,8 @@ TEST(LeadAssignmentTest, TwoMajoritiesDisputeUntilRoot) {
     ASSERT_EQ(vote.exit_code, 0) << id << ": " << vote.err;
   }
   // Votes of 310000 and 320000 for the same epoch, made while version 2 was
-  // their newest manifest. The test tool appends them because the CLI names
-  // the newest version and the next epoch it sees.
+  // their newest manifest. The test tool appends them because the CLI fills
+  // in the newest manifest version and the next epoch of this node's chain.
   for (uint32_t id : {310000, 320000}) {
     proto::LeadAssignment vote;
     vote.set_epoch(2);

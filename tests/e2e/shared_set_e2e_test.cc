@@ -713,7 +713,7 @@ TEST_F(SharedSets, CatalogVersionTwoTakesEffectEverywhere) {
   EXPECT_FALSE(sealed.contains("same_values_as_release")) << sealed.dump();
   ExpectVerifiedEverywhere(5);
 
-  // Sealing again with nothing changed says which release it repeats.
+  // A seal with no record changed names the release it repeats.
   json repeated = Seal("2019-Q4");
   ASSERT_TRUE(repeated.is_object());
   EXPECT_EQ(repeated["release_number"], 7);
