@@ -47,7 +47,7 @@ class CoordinatorService final : public proto::Coordinator::Service {
   ~CoordinatorService() override;
 
   // Checks the stored releases every `interval` on a thread of its own, so
-  // a node logs each verdict soon after the cut arrives even when nobody
+  // a node logs each verdict soon after the cut arrives even when no client
   // reads its status. Status reads and admin calls check too.
   void StartChecking(std::chrono::milliseconds interval);
   // Stops the thread StartChecking started; waits for a check in progress.

@@ -3,10 +3,10 @@
 # Economic Belt members on 127.0.0.1. It installs packages, builds, and creates
 # keys, certificates and the signed manifest. Then it starts eleven nodes, has
 # each import its province's rows from the real published files, and waits
-# until all hold identical copies. It shows each node's status, has the lead
-# seal the shared sets 2019-Q4 and 2023 and waits until every node verified
-# them, and ends with a handover of the lead from the genesis lead 310000 to
-# 320000, shown in every node's lead status.
+# until all hold identical copies. It shows each node's status. The lead then
+# seals the shared sets 2019-Q4 and 2023, and the demo waits until every node
+# has verified them. It ends with a handover of the lead from the genesis
+# lead 310000 to 320000, shown in every node's lead status.
 # Usage: scripts/demo.sh [--keep] [--out DIR]
 #        scripts/demo.sh --stop [--out DIR]
 #   --keep     leave the nodes running at the end

@@ -307,7 +307,7 @@ std::vector<std::string> SecretForms(const std::string& key_path) {
 
   // Each base64 line of the PEM file, except a line that encodes only bytes
   // of the public key: an EC key file carries its public point, which the
-  // certificate rightly holds too, so such a line may appear there.
+  // certificate also contains, so such a line may appear there.
   std::string public_der;
   unsigned char* public_bytes = nullptr;
   if (int size = i2d_PUBKEY(key, &public_bytes); size > 0) {

@@ -135,8 +135,8 @@ TEST(PeerPortE2E, HealthAndReflectionOverMutualTls) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  // The admin socket that Start waits for may answer before the peer port
-  // listens, so the first call waits for the channel instead of failing.
+  // The node opens the admin socket that Start waits for before the peer
+  // port listens, so the first call waits for the channel instead of failing.
   context.set_wait_for_ready(true);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
