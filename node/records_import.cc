@@ -90,11 +90,6 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     record.set_note(observation.note);
     return record;
   };
-  struct StagedCell {
-    size_t observation;
-    uint32_t revision;
-    uint64_t sequence;
-  };
   std::string file_hash = crypto::ToHex(crypto::Sha256(request.content()));
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
@@ -104,7 +99,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   // chunks; their records count only with the commit entry at the end.
   auto job = [&](sync::AppendContext& context) -> absl::Status {
     uint64_t import_id = context.next_sequence();
-    std::vector<StagedCell> cells;
+    size_t stored = 0;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
     for (size_t index = 0; index < parsed->observations.size(); ++index) {
@@ -128,7 +123,11 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       record.set_import_id(import_id);
       uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, record.SerializeAsString());
       if (first_sequence == 0) first_sequence = sequence;
-      cells.push_back(StagedCell{index, revision, sequence});
+      ++stored;
+      // Indexed now, shown once the commit below is stored.
+      context.batch().PutCell(storage::CellRevision{record.indicator(), record.region(),
+                                                    record.period(), revision, log_->origin(),
+                                                    sequence, import_id});
       // A job earlier in this group may have written the same cell; later
       // jobs must see this revision instead. Other cells of the import reach
       // later jobs through the store (see the flush below).
@@ -143,22 +142,17 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
         in_chunk = 0;
       }
     }
-    if (dry_run || cells.empty()) return absl::OkStatus();
+    if (dry_run || stored == 0) return absl::OkStatus();
 
     proto::ImportCommit commit;
     commit.set_import_id(import_id);
     commit.set_file_name(options.file_name);
     commit.set_file_sha256(file_hash);
-    commit.set_record_count(cells.size());
+    commit.set_record_count(stored);
     commit.set_first_sequence(first_sequence);
     uint64_t commit_sequence =
         context.Append(proto::ENTRY_KIND_IMPORT_COMMIT, commit.SerializeAsString());
-    for (const StagedCell& cell : cells) {
-      const importers::Observation& observation = parsed->observations[cell.observation];
-      context.batch().PutCell(storage::CellRevision{observation.indicator, observation.region,
-                                                    observation.period, cell.revision,
-                                                    log_->origin(), cell.sequence});
-    }
+    context.batch().PutImportCommitted(log_->origin(), import_id, commit_sequence);
     reply.set_import_id(import_id);
     reply.set_first_sequence(first_sequence);
     reply.set_last_sequence(commit_sequence);

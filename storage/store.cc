@@ -52,7 +52,7 @@ std::string CellPrefix(std::string_view indicator, std::string_view region,
   return key;
 }
 
-std::optional<CellRevision> DecodeCellKey(std::string_view key) {
+std::optional<CellRevision> DecodeCell(std::string_view key, std::string_view value) {
   CellRevision cell;
   size_t first = key.find('\0');
   if (first == std::string_view::npos) return std::nullopt;
@@ -67,6 +67,11 @@ std::optional<CellRevision> DecodeCellKey(std::string_view key) {
   cell.revision = static_cast<uint32_t>(GetBigEndian(tail, 4));
   cell.origin = static_cast<uint32_t>(GetBigEndian(tail + 4, 4));
   cell.sequence = GetBigEndian(tail + 8, 8);
+  if (value.size() == 8) {
+    cell.import_id = GetBigEndian(value.data(), 8);
+  } else if (!value.empty()) {
+    return std::nullopt;
+  }
   return cell;
 }
 
@@ -155,7 +160,45 @@ void Batch::PutTip(const Tip& tip) {
   Add(kTips, false, OriginKey(tip.origin), value);
 }
 
-void Batch::PutCell(const CellRevision& cell) { Add(kCells, false, CellKey(cell), ""); }
+void Batch::PutCell(const CellRevision& cell) {
+  if (cell.import_id == 0) {
+    Add(kCells, false, CellKey(cell), "");
+    return;
+  }
+  std::string value;
+  PutBigEndian(&value, cell.import_id, 8);
+  Add(kCells, false, CellKey(cell), value);
+}
+
+namespace {
+
+std::string ImportMarkKey(uint32_t origin, uint64_t import_id) {
+  std::string key(Store::kImportCommittedPrefix);
+  PutBigEndian(&key, origin, 4);
+  PutBigEndian(&key, import_id, 8);
+  return key;
+}
+
+// Returns the (origin, import id) a marker key names, or nullopt for
+// another meta key.
+std::optional<std::pair<uint32_t, uint64_t>> ParseImportMarkKey(std::string_view key) {
+  std::string_view prefix = Store::kImportCommittedPrefix;
+  if (key.size() != prefix.size() + 12 || !key.starts_with(prefix)) return std::nullopt;
+  return std::make_pair(static_cast<uint32_t>(GetBigEndian(key.data() + prefix.size(), 4)),
+                        GetBigEndian(key.data() + prefix.size() + 4, 8));
+}
+
+}  // namespace
+
+void Batch::PutImportCommitted(uint32_t origin, uint64_t import_id, uint64_t commit_sequence) {
+  std::string value;
+  PutBigEndian(&value, commit_sequence, 8);
+  Add(kMeta, false, ImportMarkKey(origin, import_id), value);
+}
+
+void Batch::DeleteImportCommitted(uint32_t origin, uint64_t import_id) {
+  Add(kMeta, true, ImportMarkKey(origin, import_id), "");
+}
 
 void Batch::PutMeta(std::string_view key, std::string_view value) {
   Add(kMeta, false, key, value);
@@ -235,6 +278,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     return FromRocks(status, Tr("open of {}", path));
   }
   store->db_.reset(db);
+  if (absl::Status marks = store->LoadImportMarks(); !marks.ok()) return marks;
   return store;
 }
 
@@ -254,6 +298,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& pa
     return FromRocks(status, Tr("open of {}", path));
   }
   store->db_.reset(db);
+  if (absl::Status marks = store->LoadImportMarks(); !marks.ok()) return marks;
   return store;
 }
 
@@ -266,9 +311,16 @@ rocksdb::ColumnFamilyHandle* Store::Family(int id) const { return families_[id];
 
 absl::Status Store::Write(const Batch& batch, bool sync) {
   rocksdb::WriteBatch write_batch;
+  // Import commit markers the batch adds (true) or removes (false).
+  std::vector<std::pair<std::pair<uint32_t, uint64_t>, bool>> marks;
   for (size_t offset = 0; offset < batch.data_.size();) {
     Batch::Op op = batch.Next(&offset);
     rocksdb::Slice key(op.key.data(), op.key.size());
+    if (op.family == kMeta) {
+      if (auto mark = ParseImportMarkKey(op.key); mark.has_value()) {
+        marks.emplace_back(*mark, !op.is_delete);
+      }
+    }
     if (op.is_delete) {
       write_batch.Delete(Family(op.family), key);
     } else {
@@ -277,7 +329,40 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocks(db_->Write(write_options, &write_batch), Tr("write"));
+  absl::Status status = FromRocks(db_->Write(write_options, &write_batch), Tr("write"));
+  if (status.ok() && !marks.empty()) {
+    std::lock_guard<std::mutex> lock(marks_mu_);
+    for (const auto& [mark, committed] : marks) {
+      if (committed) {
+        committed_imports_.insert(mark);
+      } else {
+        committed_imports_.erase(mark);
+      }
+    }
+  }
+  return status;
+}
+
+absl::Status Store::LoadImportMarks() {
+  std::set<std::pair<uint32_t, uint64_t>> marks;
+  absl::Status status =
+      ScanMeta(kImportCommittedPrefix, [&](std::string_view key, std::string_view) {
+        if (auto mark = ParseImportMarkKey(key); mark.has_value()) marks.insert(*mark);
+        return true;
+      });
+  if (!status.ok()) return status;
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  committed_imports_ = std::move(marks);
+  return absl::OkStatus();
+}
+
+bool Store::IsImportCommitted(uint32_t origin, uint64_t import_id) const {
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  return committed_imports_.contains({origin, import_id});
+}
+
+bool Store::Visible(const CellRevision& cell) const {
+  return cell.import_id == 0 || IsImportCommitted(cell.origin, cell.import_id);
 }
 
 absl::StatusOr<std::optional<std::string>> Store::GetEntry(uint32_t origin,
@@ -397,9 +482,10 @@ absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_vi
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kCells)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::optional<CellRevision> cell =
-        DecodeCellKey(std::string_view(it->key().data(), it->key().size()));
+        DecodeCell(std::string_view(it->key().data(), it->key().size()),
+                   std::string_view(it->value().data(), it->value().size()));
     if (!cell.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
-    revisions.push_back(*std::move(cell));
+    if (Visible(*cell)) revisions.push_back(*std::move(cell));
   }
   if (absl::Status status = FromRocks(it->status(), Tr("read")); !status.ok()) return status;
   return revisions;
@@ -411,8 +497,10 @@ absl::Status Store::ScanCells(std::string_view indicator, std::string_view regio
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kCells)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::optional<CellRevision> cell =
-        DecodeCellKey(std::string_view(it->key().data(), it->key().size()));
+        DecodeCell(std::string_view(it->key().data(), it->key().size()),
+                   std::string_view(it->value().data(), it->value().size()));
     if (!cell.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
+    if (!Visible(*cell)) continue;
     if (!visit(*cell)) break;
   }
   return FromRocks(it->status(), Tr("read"));

@@ -10,8 +10,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +46,10 @@ struct CellRevision {
   uint32_t revision = 0;
   uint32_t origin = 0;
   uint64_t sequence = 0;
+  // The import the record belongs to, 0 for a single put. A revision of an
+  // import is indexed as its record is stored, and reads skip it until the
+  // import's commit is stored (PutImportCommitted).
+  uint64_t import_id = 0;
 };
 
 // A group of changes applied atomically by Store::Write.
@@ -59,12 +66,16 @@ class Batch {
   void PutCell(const CellRevision& cell);
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
+  // Marks import `import_id` of `origin` as committed by the entry at
+  // `commit_sequence`, which makes the index show its revisions.
+  void PutImportCommitted(uint32_t origin, uint64_t import_id, uint64_t commit_sequence);
   // Removals, for a fork resolution that drops the entries of a losing
   // chain. Removing a key that is not stored changes nothing.
   void DeleteEntry(uint32_t origin, uint64_t sequence);
   void DeleteHead(uint32_t origin, uint64_t sequence);
   void DeleteTip(uint32_t origin);
   void DeleteCell(const CellRevision& cell);
+  void DeleteImportCommitted(uint32_t origin, uint64_t import_id);
 
   // Returns a mark for RollbackTo: the changes added so far.
   size_t Mark() const { return data_.size(); }
@@ -124,6 +135,11 @@ class Store {
   // Returns the version vector: one tip per origin, ordered by origin.
   absl::StatusOr<std::vector<Tip>> GetTips() const;
   absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key) const;
+  // Meta key prefix of the import commit markers, followed by origin (u32
+  // BE) and import id (u64 BE); the value is the commit's sequence (u64 BE).
+  static constexpr std::string_view kImportCommittedPrefix = "import-committed/";
+  // Returns whether the commit of import `import_id` of `origin` is stored.
+  bool IsImportCommitted(uint32_t origin, uint64_t import_id) const;
 
   // Calls `visit` for each entry of `origin` from `first_sequence` on, in
   // order, until it returns false.
@@ -140,7 +156,8 @@ class Store {
                         const std::function<bool(std::string_view key, std::string_view value)>&
                             visit) const;
 
-  // Returns every revision of the cell, lowest revision first.
+  // Returns every revision of the cell, lowest revision first. Revisions of
+  // imports whose commit is not stored are left out, here and in ScanCells.
   absl::StatusOr<std::vector<CellRevision>> GetCellRevisions(std::string_view indicator,
                                                              std::string_view region,
                                                              std::string_view period) const;
@@ -165,9 +182,16 @@ class Store {
  private:
   Store() = default;
   rocksdb::ColumnFamilyHandle* Family(int id) const;
+  absl::Status LoadImportMarks();
+  // Returns false for a revision of an import whose commit is not stored.
+  bool Visible(const CellRevision& cell) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  // (origin, import id) of every stored import commit. A few per import, so
+  // it stays small; kept in memory so that index reads need no extra lookup.
+  mutable std::mutex marks_mu_;
+  std::set<std::pair<uint32_t, uint64_t>> committed_imports_;  // guarded by marks_mu_
 };
 
 }  // namespace yreb::storage

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -374,28 +375,15 @@ Receiver::Result Receiver::Store(const proto::Range& range,
 
 absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
                                   storage::Batch* batch) {
+  // A record of an import is indexed as it arrives, tagged with its import;
+  // the index shows it once the import's commit entry is stored. An import's
+  // records lie between its id (the sequence where its job began) and its
+  // commit, so a record that names an import already committed, or a later
+  // one, never counts.
   uint32_t origin = range.origin();
-  auto record_at = [&](uint64_t sequence) -> std::optional<proto::Record> {
-    std::string encoded;
-    if (sequence >= range.first_sequence() &&
-        sequence < range.first_sequence() + range.entries_size()) {
-      encoded = range.entries(static_cast<int>(sequence - range.first_sequence()));
-    } else {
-      absl::StatusOr<std::optional<std::string>> stored = store_->GetEntry(origin, sequence);
-      if (!stored.ok() || !stored->has_value()) return std::nullopt;
-      encoded = **stored;
-    }
-    absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
-    if (!view.ok() || view->kind != proto::ENTRY_KIND_RECORD) return std::nullopt;
-    proto::Record record;
-    if (!record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
-      return std::nullopt;
-    }
-    return record;
-  };
-  auto index = [&](const proto::Record& record, uint64_t sequence) {
-    batch->PutCell(storage::CellRevision{record.indicator(), record.region(), record.period(),
-                                         record.revision(), origin, sequence});
+  std::set<uint64_t> committed_here;
+  auto committed = [&](uint64_t import_id) {
+    return committed_here.contains(import_id) || store_->IsImportCommitted(origin, import_id);
   };
 
   for (int i = static_cast<int>(skip); i < range.entries_size(); ++i) {
@@ -418,22 +406,24 @@ absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
                           origin));
         continue;
       }
-      // Records of an import count once its commit entry is stored.
-      if (record.import_id() == 0) index(record, sequence);
+      if (record.import_id() > sequence || committed(record.import_id())) {
+        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence),
+                       Tr("record names import {}, which cannot hold it", record.import_id()));
+        continue;
+      }
+      batch->PutCell(storage::CellRevision{record.indicator(), record.region(), record.period(),
+                                           record.revision(), origin, sequence,
+                                           record.import_id()});
     } else if (view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
       proto::ImportCommit commit;
       if (!commit.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) ||
-          commit.first_sequence() == 0 || commit.first_sequence() >= sequence) {
+          commit.import_id() == 0 || commit.first_sequence() < commit.import_id() ||
+          commit.first_sequence() >= sequence || committed(commit.import_id())) {
         batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), "damaged import commit");
         continue;
       }
-      for (uint64_t member = commit.first_sequence(); member < sequence; ++member) {
-        std::optional<proto::Record> record = record_at(member);
-        if (record.has_value() && record->import_id() == commit.import_id() &&
-            OriginOwnsRegion(origin, record->region())) {
-          index(*record, member);
-        }
-      }
+      batch->PutImportCommitted(origin, commit.import_id(), sequence);
+      committed_here.insert(commit.import_id());
     }
   }
   return absl::OkStatus();
@@ -583,6 +573,12 @@ absl::Status Receiver::DropFrom(uint32_t origin, uint64_t first, storage::Batch*
         batch->DeleteCell(storage::CellRevision{record.indicator(), record.region(),
                                                 record.period(), record.revision(), origin,
                                                 sequence});
+      }
+    }
+    if (view.ok() && view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
+      proto::ImportCommit commit;
+      if (commit.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
+        batch->DeleteImportCommitted(origin, commit.import_id());
       }
     }
     return true;

@@ -250,5 +250,49 @@ TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
   EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "")->empty());
 }
 
+TEST(StoreCellsTest, ImportRevisionsShowOnlyWhileTheirCommitIsStored) {
+  std::string dir = testing::MakeTempDir("marks");
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
+    storage::Batch batch;
+    batch.PutCell({"gdp", "320000", "2019", 1, 320000, 10});
+    batch.PutCell({"gdp", "320000", "2019", 2, 320000, 21, /*import_id=*/20});
+    batch.PutCell({"gdp", "320000", "2020", 1, 320000, 22, /*import_id=*/20});
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
+    int scanned = 0;
+    ASSERT_TRUE(store->ScanCells("gdp", "320000", [&](const storage::CellRevision&) {
+                       ++scanned;
+                       return true;
+                     }).ok());
+    EXPECT_EQ(scanned, 1);
+    EXPECT_FALSE(store->IsImportCommitted(320000, 20));
+
+    batch.Clear();
+    batch.PutImportCommitted(320000, 20, 23);
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    std::vector<storage::CellRevision> revisions =
+        *store->GetCellRevisions("gdp", "320000", "2019");
+    ASSERT_EQ(revisions.size(), 2u);
+    EXPECT_EQ(revisions[1].sequence, 21u);
+    EXPECT_EQ(revisions[1].import_id, 20u);
+    EXPECT_EQ(revisions[0].import_id, 0u);
+    // Another origin's import of the same id stays hidden.
+    EXPECT_FALSE(store->IsImportCommitted(420000, 20));
+  }
+  {
+    // The markers are read back on open.
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
+    EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2020")->size(), 1u);
+    storage::Batch batch;
+    batch.DeleteImportCommitted(320000, 20);
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "2020")->empty());
+  }
+  std::unique_ptr<storage::Store> store = *storage::Store::OpenReadOnly(dir);
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "2020")->empty());
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
+}
+
 }  // namespace
 }  // namespace yreb

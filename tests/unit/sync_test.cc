@@ -337,6 +337,48 @@ TEST_F(ReceiverTest, ImportCountsOnlyWithItsCommit) {
   EXPECT_EQ(store_->GetCellRevisions("gdp", "320000", "2022")->size(), 1u);
 }
 
+std::vector<std::string> Voids(const storage::Store& store) {
+  std::vector<std::string> voids;
+  EXPECT_TRUE(store.ScanMeta(sync::kVoidPrefix, [&](std::string_view key, std::string_view value) {
+                     uint64_t sequence = 0;
+                     for (char c : key.substr(key.size() - 8)) {
+                       sequence = sequence << 8 | static_cast<uint8_t>(c);
+                     }
+                     voids.push_back(std::to_string(sequence) + ": " + std::string(value));
+                     return true;
+                   }).ok());
+  return voids;
+}
+
+TEST_F(ReceiverTest, RecordsOutsideTheirImportNeverCount) {
+  proto::ImportCommit commit;
+  commit.set_import_id(1);
+  commit.set_first_sequence(1);
+  commit.set_record_count(1);
+  Append({RecordBody("320000", "2021", "1", /*import_id=*/1)});
+  Append({commit.SerializeAsString()}, proto::ENTRY_KIND_IMPORT_COMMIT);
+  // After the commit of import 1: a record that names it, one that names an
+  // import starting later than itself, and a commit whose records would
+  // start before its import began.
+  Append({RecordBody("320000", "2022", "2", /*import_id=*/1),
+          RecordBody("320000", "2023", "3", /*import_id=*/9)});
+  proto::ImportCommit early;
+  early.set_import_id(5);
+  early.set_first_sequence(4);
+  Append({early.SerializeAsString()}, proto::ENTRY_KIND_IMPORT_COMMIT);
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+
+  EXPECT_EQ(store_->GetCellRevisions("gdp", "320000", "2021")->size(), 1u);
+  EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2022")->empty());
+  EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2023")->empty());
+  EXPECT_TRUE(store_->IsImportCommitted(320000, 1));
+  EXPECT_FALSE(store_->IsImportCommitted(320000, 5));
+  EXPECT_EQ(Voids(*store_), (std::vector<std::string>{
+                                "3: record names import 1, which cannot hold it",
+                                "4: record names import 9, which cannot hold it",
+                                "5: damaged import commit"}));
+}
+
 std::vector<std::string> Coordination(const storage::Store& store, proto::EntryKind kind) {
   std::vector<std::string> refs;
   EXPECT_TRUE(sync::ScanCoordination(store, kind, [&](const sync::CoordinationRef& ref) {
