@@ -29,11 +29,12 @@ bool IsSixDigits(std::string_view text) {
 }  // namespace
 
 Collector::Collector(const catalog::Catalog& catalog, std::string_view node_province,
-                     std::string file_name, ParseResult* result)
+                     std::string file_name, ParseResult* result, Sink* sink)
     : catalog_(catalog),
       node_province_(node_province),
       file_name_(std::move(file_name)),
-      result_(result) {}
+      result_(result),
+      sink_(sink) {}
 
 const catalog::Region* Collector::ResolveRegion(std::string_view text, CellPlace place) {
   std::string_view trimmed = Trim(text);
@@ -70,7 +71,7 @@ void Collector::CountSkipped(const catalog::Region& region) {
 
 void Collector::Add(const catalog::Indicator& indicator, const catalog::Region& region,
                     const period::Period& period, std::string_view value, CellPlace place,
-                    std::string note, proto::DataStatus status) {
+                    std::string_view note, proto::DataStatus status) {
   std::string_view trimmed = Trim(value);
   if (trimmed.empty()) return;
 
@@ -98,54 +99,14 @@ void Collector::Add(const catalog::Indicator& indicator, const catalog::Region& 
     return;
   }
 
-  std::string period_text = period.ToSdmx();
-  auto key = std::make_tuple(indicator.code, region.code, period_text);
-  if (auto it = seen_.find(key); it != seen_.end()) {
-    const Observation& first = result_->observations[it->second];
-    if (!decimal::Equal(first.value, trimmed)) {
-      AddError(
-          place, value,
-          i18n::Tr("duplicate of line {}: {} {} {} is {} there and {} here", first.line,
-                   indicator.code, region.code, period_text, first.value, std::string(trimmed)));
-    }
-    return;
-  }
-
-  Observation observation;
-  observation.indicator = indicator.code;
-  observation.region = region.code;
-  observation.period = std::move(period_text);
-  observation.value = std::string(trimmed);
-  observation.unit = indicator.unit;
-  observation.note = std::move(note);
-  observation.measure = indicator.measure;
-  observation.value_kind = indicator.value_kind;
-  observation.status = status;
-  observation.line = place.line;
-  observation.column = std::string(place.column);
-  seen_.emplace(std::move(key), result_->observations.size());
-  result_->observations.push_back(std::move(observation));
+  sink_->Take(Candidate{indicator, region, period, trimmed, place, note, status});
+  ++candidates_;
 }
 
 void Collector::AddError(CellPlace place, std::string_view value, std::string reason) {
+  error_positions_.push_back(candidates_);
   result_->errors.push_back(RowError{file_name_, place.line, std::string(place.column),
                                      std::string(value), std::move(reason)});
-}
-
-void Collector::Finish() {
-  for (Observation& observation : result_->observations) {
-    if (observation.measure != proto::MEASURE_KIND_CUMULATIVE || !observation.note.empty()) {
-      continue;
-    }
-    absl::StatusOr<period::Period> period = period::ParseSdmx(observation.period);
-    if (!period.ok() || period->frequency != period::Period::kMonthly || period->index != 2) {
-      continue;
-    }
-    period::Period january = *period;
-    january.index = 1;
-    auto key = std::make_tuple(observation.indicator, observation.region, january.ToSdmx());
-    if (!seen_.contains(key)) observation.note = std::string(kJanuaryFebruaryNote);
-  }
 }
 
 }  // namespace yreb::importers::internal

@@ -1,13 +1,14 @@
 // Internal to importers: the checks every layout shares. A layout reader
 // finds cells; the Collector resolves regions and indicators, filters by the
-// node's province, validates values and periods, and merges duplicates.
+// node's province, validates values and periods, and hands each valid
+// observation to a Sink, which merges duplicates (see importers.cc).
 #ifndef YREB_IMPORTERS_COLLECTOR_H_
 #define YREB_IMPORTERS_COLLECTOR_H_
 
-#include <map>
+#include <cstddef>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "common/period.h"
@@ -21,10 +22,29 @@ struct CellPlace {
   std::string_view column;
 };
 
+// A valid observation of an own region, before duplicates are merged.
+struct Candidate {
+  const catalog::Indicator& indicator;
+  const catalog::Region& region;
+  const period::Period& period;
+  std::string_view value;  // trimmed, not empty
+  CellPlace place;
+  std::string_view note;
+  proto::DataStatus status;
+};
+
+// Receives the candidates of one pass over a file, in file order.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void Take(const Candidate& candidate) = 0;
+};
+
 class Collector {
  public:
+  // Row errors and skipped rows go to `result`, candidates to `sink`.
   Collector(const catalog::Catalog& catalog, std::string_view node_province, std::string file_name,
-            ParseResult* result);
+            ParseResult* result, Sink* sink);
 
   // Finds a region by its code or any of its names. Records an error and
   // returns nullptr when nothing matches.
@@ -41,28 +61,29 @@ class Collector {
   // Counts one skipped row of another region.
   void CountSkipped(const catalog::Region& region);
 
-  // Adds one observation of an own region after checking it. An empty value
-  // is absent and skipped silently.
+  // Checks one observation of an own region and hands it to the sink. An
+  // empty value is absent and skipped silently.
   void Add(const catalog::Indicator& indicator, const catalog::Region& region,
            const period::Period& period, std::string_view value, CellPlace place,
-           std::string note = "", proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED);
+           std::string_view note = "", proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED);
 
   void AddError(CellPlace place, std::string_view value, std::string reason);
 
-  // Adds the January-February note to cumulative February values whose
-  // January is absent. Call once, after the last Add().
-  void Finish();
-
   const std::string& file_name() const { return file_name_; }
   const catalog::Catalog& catalog() const { return catalog_; }
+  // Candidates handed to the sink so far.
+  size_t candidates() const { return candidates_; }
+  // For each row error, the number of candidates before it.
+  const std::vector<size_t>& error_positions() const { return error_positions_; }
 
  private:
   const catalog::Catalog& catalog_;
   std::string node_province_;
   std::string file_name_;
   ParseResult* result_;
-  // (indicator, region, period) -> index into result_->observations.
-  std::map<std::tuple<std::string, std::string, std::string>, size_t> seen_;
+  Sink* sink_;
+  size_t candidates_ = 0;
+  std::vector<size_t> error_positions_;
 };
 
 }  // namespace yreb::importers::internal

@@ -4,6 +4,7 @@
 #ifndef YREB_IMPORTERS_LAYOUTS_H_
 #define YREB_IMPORTERS_LAYOUTS_H_
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,12 @@ absl::Status ReadSdmxCsv(const std::vector<CsvRecord>& records, Collector& colle
 
 absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
                              Collector& collector);
+
+// Replaces the hash that tells cells apart in CheckFile, so that tests can
+// make cells collide; nullptr restores the real one.
+using CellHashFunction = uint64_t (*)(std::string_view indicator, std::string_view region,
+                                      const period::Period& period);
+void SetCellHashForTest(CellHashFunction hash);
 
 }  // namespace yreb::importers::internal
 

@@ -32,8 +32,12 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   importers::ImportOptions options;
   options.file_name = request.file_name().empty() ? "(stdin)" : request.file_name();
   options.mapping = request.mapping();
+  // Two passes over the file: the first checks every row and keeps a few
+  // bytes per cell, the second (in the job below) reads the observations
+  // again and appends them one at a time. A large file then costs little
+  // memory beyond its own bytes.
   absl::StatusOr<importers::ParseResult> parsed =
-      importers::ParseFile(request.content(), options, *catalog, province_);
+      importers::CheckFile(request.content(), options, *catalog, province_);
   if (!parsed.ok()) return absl::InvalidArgumentError(parsed.status().message());
 
   proto::ImportReply reply;
@@ -48,17 +52,13 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   }
 
   // Portal files carry no status; the operator names it for the whole file.
-  for (const importers::Observation& observation : parsed->observations) {
-    if (observation.status == proto::DATA_STATUS_UNSPECIFIED &&
-        request.status() == proto::DATA_STATUS_UNSPECIFIED) {
-      reply.add_errors(Tr("{}: the file does not say whether its values are preliminary or "
-                          "final; give the data status with --status (preliminary, "
-                          "preliminary-verification, final or revised)",
-                          options.file_name));
-      break;
-    }
+  if (parsed->status_missing && request.status() == proto::DATA_STATUS_UNSPECIFIED) {
+    reply.add_errors(Tr("{}: the file does not say whether its values are preliminary or "
+                        "final; give the data status with --status (preliminary, "
+                        "preliminary-verification, final or revised)",
+                        options.file_name));
   }
-  if (reply.errors().empty() && parsed->observations.empty()) {
+  if (reply.errors().empty() && parsed->observation_count == 0) {
     const catalog::Region* province = catalog->FindRegion(province_);
     std::string name = province != nullptr ? province->name_zh : province_;
     if (parsed->skipped_rows_other_regions > 0) {
@@ -72,22 +72,19 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   }
   if (!reply.errors().empty()) return reply;
 
-  // Records are built one at a time, and the import's cells are kept as indexes
-  // into the observations until the commit, so a large file costs little
-  // memory beyond its parsed observations.
-  auto to_record = [&](const importers::Observation& observation) {
+  auto to_record = [&](importers::Observation&& observation) {
     proto::Record record;
-    record.set_indicator(observation.indicator);
-    record.set_region(observation.region);
-    record.set_period(observation.period);
-    record.set_value(observation.value);
-    record.set_unit(observation.unit);
+    record.set_indicator(std::move(observation.indicator));
+    record.set_region(std::move(observation.region));
+    record.set_period(std::move(observation.period));
+    record.set_value(std::move(observation.value));
+    record.set_unit(std::move(observation.unit));
     record.set_measure(observation.measure);
     record.set_value_kind(observation.value_kind);
     record.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
                                                                            : request.status());
     record.set_catalog_version(catalog->version());
-    record.set_note(observation.note);
+    record.set_note(std::move(observation.note));
     return record;
   };
   std::string file_hash = crypto::ToHex(crypto::Sha256(request.content()));
@@ -102,14 +99,15 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     size_t stored = 0;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
-    for (size_t index = 0; index < parsed->observations.size(); ++index) {
-      proto::Record record = to_record(parsed->observations[index]);
+    absl::Status visited = importers::VisitObservations(*parsed, [&](importers::Observation&&
+                                                                         observation) {
+      proto::Record record = to_record(std::move(observation));
       absl::StatusOr<std::optional<Latest>> latest =
           LatestInGroup(context, record.indicator(), record.region(), record.period());
       if (!latest.ok()) return latest.status();
       if (latest->has_value() && (*latest)->Unchanged(record.value(), record.status())) {
         reply.set_unchanged_records(reply.unchanged_records() + 1);
-        continue;
+        return absl::OkStatus();
       }
       uint32_t revision = latest->has_value() ? (*latest)->revision + 1 : 1;
       if (revision == 1) {
@@ -117,7 +115,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       } else {
         reply.set_revised_records(reply.revised_records() + 1);
       }
-      if (dry_run) continue;
+      if (dry_run) return absl::OkStatus();
 
       record.set_revision(revision);
       record.set_import_id(import_id);
@@ -141,7 +139,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
         if (absl::Status status = context.Flush(); !status.ok()) return status;
         in_chunk = 0;
       }
-    }
+      return absl::OkStatus();
+    });
+    if (!visited.ok()) return visited;
     if (dry_run || stored == 0) return absl::OkStatus();
 
     proto::ImportCommit commit;

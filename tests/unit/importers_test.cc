@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "i18n/i18n.h"
+#include "importers/layouts.h"
 
 namespace yreb::importers {
 namespace {
@@ -669,4 +670,120 @@ TEST(ImportMessages, AllHaveChineseTranslations) {
 }
 
 }  // namespace
+std::string LongCsv(const std::vector<std::string>& rows) {
+  std::string text = "indicator,region,period,value,unit,status\n";
+  for (const std::string& row : rows) text += row + "\n";
+  return text;
+}
+
+std::vector<std::string> Lines(const std::vector<RowError>& errors) {
+  std::vector<std::string> lines;
+  for (const RowError& error : errors) {
+    lines.push_back(std::to_string(error.line) + " " + error.value + ": " + error.reason);
+  }
+  return lines;
+}
+
+std::vector<std::string> Cells(const std::vector<Observation>& observations) {
+  std::vector<std::string> cells;
+  for (const Observation& o : observations) {
+    cells.push_back(o.indicator + " " + o.region + " " + o.period + " " + o.value + " " + o.note);
+  }
+  return cells;
+}
+
+// A duplicate found by the check pass is reported where the repeat is, among
+// the other row errors in file order; an identical repeat collapses; a
+// January after its February still drops the February note.
+const std::vector<std::string> kDuplicateRows = {
+    "gdp,420000,2021,1.5,亿元,final",                            // line 2
+    "gdp,420000,2022,oops,亿元,final",                           // 3: not a number
+    "gdp,420000,2021,1.50,亿元,final",                           // 4: identical
+    "realestate_invest_cum,420000,2023-M02,10,亿元,final",       // 5
+    "gdp,420000,2021,2.5,亿元,final",                            // 6: conflict
+    "gdp,420000,1999-Q1,1,亿元,final",                           // 7: wrong frequency
+    "realestate_invest_cum,420000,2023-M01,4,亿元,final",        // 8
+    "realestate_invest_cum,420000,2024-M02,7,亿元,preliminary",  // 9: no January
+};
+const std::vector<std::string> kDuplicateErrors = {
+    "3 oops: invalid number \"oops\": not a number",
+    "6 2.5: duplicate of line 2: gdp 420000 2021 is 1.5 there and 2.5 here",
+    "7 1: period 1999-Q1 does not fit indicator gdp, which is annual",
+};
+const std::vector<std::string> kDuplicateCells = {
+    "gdp 420000 2021 1.5 ",
+    "realestate_invest_cum 420000 2023-M02 10 ",
+    "realestate_invest_cum 420000 2023-M01 4 ",
+    "realestate_invest_cum 420000 2024-M02 7 " + std::string(kJanuaryFebruaryNote),
+};
+
+TEST(ImportTwoPasses, DuplicatesAreReportedInFileOrder) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  absl::StatusOr<ParseResult> result = Parse(LongCsv(kDuplicateRows), "420000");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(Lines(result->errors), kDuplicateErrors);
+  EXPECT_EQ(Cells(result->observations), kDuplicateCells);
+  EXPECT_EQ(result->observation_count, 4u);
+  EXPECT_FALSE(result->status_missing);
+}
+
+uint64_t SameHashForEveryCell(std::string_view, std::string_view, const period::Period&) {
+  return 7;
+}
+
+TEST(ImportTwoPasses, CellsSharingAHashAreToldApartByName) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  internal::SetCellHashForTest(&SameHashForEveryCell);
+  absl::StatusOr<ParseResult> result = Parse(LongCsv(kDuplicateRows), "420000");
+  internal::SetCellHashForTest(nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(Lines(result->errors), kDuplicateErrors);
+  EXPECT_EQ(Cells(result->observations), kDuplicateCells);
+  EXPECT_EQ(result->observation_count, 4u);
+}
+
+TEST(ImportTwoPasses, VisitStopsAtTheFirstError) {
+  std::string text = LongCsv({"gdp,420000,2021,1,亿元,", "gdp,420000,2022,2,亿元,",
+                              "gdp,420000,2023,3,亿元,"});
+  ImportOptions options;
+  options.file_name = "three.csv";
+  absl::StatusOr<ParseResult> checked =
+      CheckFile(text, options, catalog::Catalog::Default(), "420000");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_TRUE(checked->observations.empty());
+  EXPECT_EQ(checked->observation_count, 3u);
+  EXPECT_TRUE(checked->status_missing);
+  std::vector<std::string> seen;
+  absl::Status status = VisitObservations(*checked, [&](Observation&& observation) {
+    seen.push_back(observation.period);
+    return seen.size() == 2 ? absl::ResourceExhaustedError("full") : absl::OkStatus();
+  });
+  EXPECT_EQ(status, absl::ResourceExhaustedError("full"));
+  EXPECT_EQ(seen, (std::vector<std::string>{"2021", "2022"}));
+  // The check can be visited again.
+  seen.clear();
+  ASSERT_TRUE(VisitObservations(*checked, [&](Observation&& observation) {
+                seen.push_back(observation.period);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+TEST(ImportSdmxCsv, ReadsEveryRowOfALongFile) {
+  // More rows than the records read to recognize the layout: all of them
+  // count, not only the first.
+  std::string text =
+      "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+      "UNIT_MEASURE,UNIT_MULT\n";
+  for (int year = 1700; year < 2000; ++year) {
+    text += "dataflow,,I,A,420000,gdp," + std::to_string(year) + ",1.5,A,,\n";
+  }
+  absl::StatusOr<ParseResult> result = Parse(text, "420000", "long.sdmx.csv");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->format, "sdmx-csv");
+  EXPECT_TRUE(result->errors.empty()) << Describe(result->errors);
+  EXPECT_EQ(result->observations.size(), 300u);
+  ASSERT_NE(Find(*result, "gdp", "420000", "1999"), nullptr);
+}
+
 }  // namespace yreb::importers
