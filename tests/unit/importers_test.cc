@@ -558,6 +558,23 @@ TEST(ImportBadInput, Utf8ReadAsGbkIsMojibake) {
       << result.status().message();
 }
 
+TEST(ImportBadInput, Utf8ReadAsGbkIsFoundPastTheFirstMegabyte) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  // The check converts the text in pieces of about 1 MB; the damage starts
+  // well after the first piece, and an intact file of that size passes.
+  std::string damaged = Convert("湖北省武汉市", "GB18030", "UTF-8");
+  std::string heading = Convert("指标地区时间", "GB18030", "UTF-8");
+  std::string ascii = "indicator,region,period,value,unit\n";
+  while (ascii.size() < 3 * 1024 * 1024) ascii += "gdp,420000,2023,1.5,x\n";
+  absl::StatusOr<ParseResult> result =
+      Parse(ascii + heading + ",2024\n" + damaged + ",1\n", "420000", "late.csv");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("UTF-8 that was read as GBK"), std::string::npos)
+      << result.status().message();
+  result = Parse(ascii + "gdp,湖北省,2022,1.5,亿元\n", "420000", "intact.csv");
+  EXPECT_TRUE(result.ok()) << result.status();
+}
+
 TEST(ImportBadInput, RowErrorsNameLineColumnValueAndReason) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   struct Case {
