@@ -525,10 +525,18 @@ int RunVerify(AdminClient& client, bool as_json) {
 int RunImport(AdminClient& client, const std::string& path, const std::string& status_text,
               const std::string& mapping_path, bool dry_run, bool as_json) {
   proto::ImportRequest request;
-  absl::StatusOr<std::string> content = ReadWholeFile(path);
-  if (!content.ok()) return Fail(std::string(content.status().message()), kExitBadInput);
-  request.set_file_name(std::filesystem::path(path).filename().string());
-  request.set_content(std::move(*content));
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Fail(Tr("{} is a directory, not a file", path), kExitBadInput);
+  }
+  std::ifstream file(path, std::ios::binary);
+  uintmax_t size = std::filesystem::file_size(path, error);
+  if (!file || error) {
+    return Fail(Tr("cannot read {}: {}", path, std::strerror(errno)), kExitBadInput);
+  }
+  const std::string file_name = std::filesystem::path(path).filename().string();
+  request.set_file_name(file_name);
+  request.set_content_size(size);
   if (!mapping_path.empty()) {
     absl::StatusOr<std::string> mapping = ReadWholeFile(mapping_path);
     if (!mapping.ok()) return Fail(std::string(mapping.status().message()), kExitBadInput);
@@ -541,9 +549,26 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   }
   request.set_dry_run(dry_run);
 
+  // The file goes in pieces of 1 MiB, so neither side holds it twice.
   proto::ImportReply reply;
   auto context = client.NewContext(std::chrono::seconds(3600));
-  grpc::Status status = client.stub().Import(context.get(), request, &reply);
+  std::unique_ptr<grpc::ClientWriter<proto::ImportRequest>> writer =
+      client.stub().ImportUpload(context.get(), &reply);
+  std::string piece(1 << 20, '\0');
+  uintmax_t sent = 0;
+  bool first = true;
+  while (first || sent < size) {
+    file.read(piece.data(), static_cast<std::streamsize>(
+                                std::min<uintmax_t>(piece.size(), size - sent)));
+    if (file.gcount() == 0 && sent < size) break;  // the file shrank; the node says so
+    request.set_content(piece.data(), static_cast<size_t>(file.gcount()));
+    sent += static_cast<uintmax_t>(file.gcount());
+    if (!writer->Write(request)) break;  // the node ended the call; Finish says why
+    if (first) request.Clear();
+    first = false;
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
   if (!status.ok()) {
     return Fail(client.Describe(status), status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
                                              ? kExitBadInput
@@ -552,7 +577,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   if (as_json) {
     json skipped = json::object();
     for (const auto& [region, count] : reply.skipped_by_region()) skipped[region] = count;
-    std::cout << json{{"file", request.file_name()},
+    std::cout << json{{"file", file_name},
                       {"format", reply.format()},
                       {"encoding", reply.encoding()},
                       {"new", reply.new_records()},
@@ -570,7 +595,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   }
   if (!reply.errors().empty()) {
     if (!as_json) {
-      std::cerr << Tr("{}: rejected, nothing was stored. Problems found: {}", request.file_name(),
+      std::cerr << Tr("{}: rejected, nothing was stored. Problems found: {}", file_name,
                       reply.errors_size())
                 << "\n";
       for (const std::string& error : reply.errors()) std::cerr << "  " << error << "\n";
@@ -580,7 +605,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   if (!as_json) {
     std::cout << Tr("{} ({}, {}): {} new, {} revised, {} unchanged, {} rows of other regions "
                     "skipped",
-                    request.file_name(), reply.format(), reply.encoding(), reply.new_records(),
+                    file_name, reply.format(), reply.encoding(), reply.new_records(),
                     reply.revised_records(), reply.unchanged_records(), reply.skipped_rows())
               << "\n";
     if (dry_run) {

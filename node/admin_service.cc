@@ -204,6 +204,37 @@ grpc::Status AdminService::Import(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::ImportUpload(grpc::ServerContext* context,
+                                        grpc::ServerReader<proto::ImportRequest>* reader,
+                                        proto::ImportReply* reply) {
+  i18n::ScopedLang lang(CallerLang(context));
+  // Files up to the admin message limit, as with Import.
+  constexpr uint64_t kMaxFileBytes = 512 << 20;
+  proto::ImportRequest request;
+  if (!reader->Read(&request)) {
+    return ToGrpc(absl::InvalidArgumentError(Tr("the upload carries no file")));
+  }
+  const uint64_t size = request.content_size();
+  if (size > kMaxFileBytes) {
+    return ToGrpc(absl::InvalidArgumentError(
+        Tr("{}: the file has {} bytes, more than the {} a node imports at once; split it",
+           request.file_name(), size, kMaxFileBytes)));
+  }
+  std::string content;
+  content.reserve(size);
+  content.append(request.content());
+  request.clear_content();
+  proto::ImportRequest piece;
+  while (content.size() <= size && reader->Read(&piece)) content.append(piece.content());
+  if (content.size() != size) {
+    return ToGrpc(absl::InvalidArgumentError(
+        Tr("{}: the upload announced {} bytes and sent {}", request.file_name(), size,
+           content.size())));
+  }
+  request.set_content(std::move(content));
+  return Import(context, &request, reply);
+}
+
 grpc::Status AdminService::Export(grpc::ServerContext* context,
                                   const proto::ExportRequest* request,
                                   proto::ExportReply* reply) {

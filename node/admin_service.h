@@ -45,6 +45,9 @@ class AdminService final : public proto::Admin::Service {
                       grpc::ServerWriter<proto::VerifyProgress>* writer) override;
   grpc::Status Import(grpc::ServerContext* context, const proto::ImportRequest* request,
                       proto::ImportReply* reply) override;
+  grpc::Status ImportUpload(grpc::ServerContext* context,
+                            grpc::ServerReader<proto::ImportRequest>* reader,
+                            proto::ImportReply* reply) override;
   grpc::Status Export(grpc::ServerContext* context, const proto::ExportRequest* request,
                       proto::ExportReply* reply) override;
   grpc::Status GetCatalog(grpc::ServerContext* context, const proto::CatalogRequest* request,
