@@ -1,13 +1,11 @@
 // Import and export of whole files on a node.
-#include <condition_variable>
-#include <deque>
 #include <future>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "common/bounded_queue.h"
 #include "common/decimal.h"
 #include "i18n/i18n.h"
 #include "importers/importers.h"
@@ -27,74 +25,6 @@ std::string FormatRowError(const importers::RowError& error) {
   if (!error.value.empty()) message += Tr("value \"{}\": ", error.value);
   return message + error.reason;
 }
-
-// Hands a file's observations from the thread that reads it to the writer
-// thread in blocks, so that reading and appending overlap. Holds a few
-// blocks at most; the reader waits while they are full.
-class ObservationQueue {
- public:
-  static constexpr size_t kBlockSize = 1024;
-  static constexpr size_t kMaxBlocks = 8;
-
-  // Waits for room and queues `block`. Returns false once the writer has
-  // stopped taking blocks.
-  bool Push(std::vector<importers::Observation> block) {
-    std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [&] { return closed_ || blocks_.size() < kMaxBlocks; });
-    if (closed_) return false;
-    blocks_.push_back(std::move(block));
-    ready_.notify_one();
-    return true;
-  }
-
-  // Ends the stream with the reader's status and, when it read the whole
-  // file, the file's SHA-256 in hex.
-  void Finish(absl::Status status, std::string file_hash) {
-    std::lock_guard<std::mutex> lock(mu_);
-    finished_ = true;
-    status_ = std::move(status);
-    file_hash_ = std::move(file_hash);
-    ready_.notify_one();
-  }
-
-  // Waits for the next block; returns false at the end of the stream.
-  bool Pop(std::vector<importers::Observation>* block) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [&] { return finished_ || !blocks_.empty(); });
-    if (blocks_.empty()) return false;
-    *block = std::move(blocks_.front());
-    blocks_.pop_front();
-    room_.notify_one();
-    return true;
-  }
-
-  // Stops the stream from the writer's side; later pushes fail.
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    blocks_.clear();
-    room_.notify_all();
-  }
-
-  // REQUIRES: Pop returned false.
-  absl::Status status() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return status_;
-  }
-  std::string file_hash() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return file_hash_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable ready_, room_;
-  std::deque<std::vector<importers::Observation>> blocks_;
-  bool finished_ = false;
-  bool closed_ = false;
-  absl::Status status_;
-  std::string file_hash_;
-};
 
 }  // namespace
 
@@ -161,16 +91,21 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   };
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
-  ObservationQueue queue;
+  // The observations pass from this thread, which reads the file the second
+  // time, to the writer thread in blocks; a few blocks are held at most.
+  constexpr size_t kBlockSize = 1024;
+  BoundedQueue<std::vector<importers::Observation>> queue(8);
+  absl::Status read;       // set before queue.Finish()
+  std::string file_sha256;  // likewise
 
   // The whole import runs as one job on the writer thread, so the revisions
   // it computes cannot race with other writes. This thread reads the file
-  // the second time meanwhile and feeds the job (see ObservationQueue).
+  // the second time meanwhile and feeds the job through the queue.
   // Large imports are flushed in chunks; their records count only with the
   // commit entry at the end.
   auto job = [&](sync::AppendContext& context) -> absl::Status {
     struct CloseQueue {
-      ObservationQueue& queue;
+      BoundedQueue<std::vector<importers::Observation>>& queue;
       ~CloseQueue() { queue.Close(); }
     } close_queue{queue};
     uint64_t import_id = context.next_sequence();
@@ -218,19 +153,18 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       }
       return absl::OkStatus();
     };
-    std::vector<importers::Observation> block;
-    while (queue.Pop(&block)) {
-      for (importers::Observation& observation : block) {
+    while (std::optional<std::vector<importers::Observation>> block = queue.Pop()) {
+      for (importers::Observation& observation : *block) {
         if (absl::Status status = append(std::move(observation)); !status.ok()) return status;
       }
     }
-    if (absl::Status status = queue.status(); !status.ok()) return status;
+    if (!read.ok()) return read;
     if (dry_run || stored == 0) return absl::OkStatus();
 
     proto::ImportCommit commit;
     commit.set_import_id(import_id);
     commit.set_file_name(options.file_name);
-    commit.set_file_sha256(queue.file_hash());
+    commit.set_file_sha256(file_sha256);
     commit.set_record_count(stored);
     commit.set_first_sequence(first_sequence);
     uint64_t commit_sequence =
@@ -253,18 +187,20 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     done.set_value(std::move(status));
   });
   std::vector<importers::Observation> block;
-  block.reserve(ObservationQueue::kBlockSize);
-  absl::Status read = importers::VisitObservations(*parsed, [&](importers::Observation&&
-                                                                    observation) {
+  block.reserve(kBlockSize);
+  absl::Status visited = importers::VisitObservations(*parsed, [&](importers::Observation&&
+                                                                       observation) {
     block.push_back(std::move(observation));
-    if (block.size() < ObservationQueue::kBlockSize) return absl::OkStatus();
+    if (block.size() < kBlockSize) return absl::OkStatus();
     bool taken = queue.Push(std::move(block));
     block = {};
-    block.reserve(ObservationQueue::kBlockSize);
+    block.reserve(kBlockSize);
     return taken ? absl::OkStatus() : absl::CancelledError("the import job stopped");
   });
-  if (read.ok() && !block.empty()) queue.Push(std::move(block));
-  queue.Finish(read, read.ok() ? crypto::ToHex(crypto::Sha256(request.content())) : "");
+  if (visited.ok() && !block.empty()) queue.Push(std::move(block));
+  if (visited.ok()) file_sha256 = crypto::ToHex(crypto::Sha256(request.content()));
+  read = visited;
+  queue.Finish();
   absl::Status status = result.get();
   if (!status.ok()) return status;
   if (!dry_run) {
