@@ -7,6 +7,7 @@
 
 #include "i18n/i18n.h"  // formatter for absl::string_view
 
+#include "common/bounded_queue.h"
 #include "common/log_limiter.h"
 #include "sync/sync_service.h"
 
@@ -137,75 +138,107 @@ void PeerSession::RunStream() {
   }
   std::unique_ptr<grpc::ClientReader<proto::SyncBatch>> reader = stub->Subscribe(&context, request);
 
-  std::set<uint32_t> rejected_origins;
-  auto first_reject = std::chrono::steady_clock::time_point::max();
-  bool announced = false;
+  // This thread reads each batch and checks its ranges (hashes and head
+  // signatures); a second thread stores them, so that checking the next
+  // batch overlaps storing the last one.
+  struct Received {
+    proto::SyncBatch batch;
+    std::vector<Receiver::Checked> checks;  // one per range
+  };
+  BoundedQueue<Received> queue(2);
+  std::thread storer([&] {
+    std::set<uint32_t> rejected_origins;
+    auto first_reject = std::chrono::steady_clock::time_point::max();
+    bool announced = false;
+    while (std::optional<Received> received = queue.Pop()) {
+      const proto::SyncBatch& batch = received->batch;
+      uint64_t stored_entries = 0, stored_bytes = 0;
+      std::map<std::string, uint64_t> rejects;
+      for (const proto::ForkEvidence& evidence : batch.forks()) {
+        Receiver::Result result = receiver_->ApplyForkEvidence(evidence);
+        if (result.outcome == Receiver::Outcome::kRejected) ++rejects[result.reason];
+      }
+      for (int i = 0; i < batch.ranges_size(); ++i) {
+        const proto::Range& range = batch.ranges(i);
+        if (rejected_origins.contains(range.origin())) continue;
+        Receiver::Result result = receiver_->Apply(range, received->checks[i]);
+        if (result.outcome == Receiver::Outcome::kStored) {
+          stored_entries += result.stored_entries;
+          stored_bytes += result.stored_bytes;
+        } else if (result.outcome == Receiver::Outcome::kRejected ||
+                   result.outcome == Receiver::Outcome::kHeld) {
+          ++rejects[result.reason];
+          rejected_origins.insert(range.origin());
+          first_reject = std::min(first_reject, std::chrono::steady_clock::now());
+          uint64_t suppressed = 0;
+          if (result.outcome == Receiver::Outcome::kRejected &&
+              Limiter().Allow(fmt::format("reject/{}/{}/{}", options_.peer.node_id,
+                                          range.origin(), result.reason),
+                              &suppressed)) {
+            spdlog::warn("range rejected: peer={} origin={} first={} reason={} detail=\"{}\" "
+                         "suppressed_since_last={}",
+                         options_.peer.node_id, range.origin(), range.first_sequence(),
+                         result.reason, result.detail, suppressed);
+          }
+        } else if (result.outcome == Receiver::Outcome::kFork) {
+          ++rejects["fork"];
+          rejected_origins.insert(range.origin());
+        }
+      }
+
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_progress_ = std::chrono::steady_clock::now();
+        if (!status_.connected) ++status_.connects;
+        status_.connected = true;
+        status_.last_contact_ms = NowMs();
+        status_.entries_received += stored_entries;
+        status_.bytes_received += stored_bytes;
+        for (const auto& [reason, count] : rejects) status_.rejects[reason] += count;
+        status_.peer_tips.clear();
+        for (const proto::Tip& tip : batch.sender_tips()) {
+          status_.peer_tips.push_back(FromProto(tip));
+        }
+        status_.last_error.clear();
+      }
+      if (!announced) {
+        spdlog::info("peer connected: peer={} address={}", options_.peer.node_id,
+                     options_.peer.address);
+        announced = true;
+      }
+      // Rejected origins are skipped for the rest of this stream; a new
+      // stream from the version vector retries them (possibly from this
+      // peer, after it caught up from others).
+      if (!rejected_origins.empty() &&
+          std::chrono::steady_clock::now() - first_reject > options_.retry_rejected) {
+        context.TryCancel();
+      }
+      queue.Done();
+    }
+  });
+
   proto::SyncBatch batch;
   while (reader->Read(&batch)) {
-    uint64_t stored_entries = 0, stored_bytes = 0;
-    std::map<std::string, uint64_t> rejects;
-    if (options_.on_statement) {
+    if (options_.on_statement && batch.statements_size() > 0) {
+      // A statement may change the keys the ranges after it are checked
+      // with: the ranges before it are stored first, and it is applied
+      // before the ranges of its batch are checked.
+      queue.WaitIdle();
       for (const std::string& statement : batch.statements()) {
         options_.on_statement(statement, options_.peer.node_id);
       }
     }
-    for (const proto::ForkEvidence& evidence : batch.forks()) {
-      Receiver::Result result = receiver_->ApplyForkEvidence(evidence);
-      if (result.outcome == Receiver::Outcome::kRejected) ++rejects[result.reason];
-    }
+    Received received;
+    received.checks.reserve(batch.ranges_size());
     for (const proto::Range& range : batch.ranges()) {
-      if (rejected_origins.contains(range.origin())) continue;
-      Receiver::Result result = receiver_->Apply(range);
-      if (result.outcome == Receiver::Outcome::kStored) {
-        stored_entries += result.stored_entries;
-        stored_bytes += result.stored_bytes;
-      } else if (result.outcome == Receiver::Outcome::kRejected ||
-                 result.outcome == Receiver::Outcome::kHeld) {
-        ++rejects[result.reason];
-        rejected_origins.insert(range.origin());
-        first_reject = std::min(first_reject, std::chrono::steady_clock::now());
-        uint64_t suppressed = 0;
-        if (result.outcome == Receiver::Outcome::kRejected &&
-            Limiter().Allow(fmt::format("reject/{}/{}/{}", options_.peer.node_id,
-                                        range.origin(), result.reason),
-                            &suppressed)) {
-          spdlog::warn("range rejected: peer={} origin={} first={} reason={} detail=\"{}\" "
-                       "suppressed_since_last={}",
-                       options_.peer.node_id, range.origin(), range.first_sequence(),
-                       result.reason, result.detail, suppressed);
-        }
-      } else if (result.outcome == Receiver::Outcome::kFork) {
-        ++rejects["fork"];
-        rejected_origins.insert(range.origin());
-      }
+      received.checks.push_back(receiver_->Check(range));
     }
-
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      last_progress_ = std::chrono::steady_clock::now();
-      if (!status_.connected) ++status_.connects;
-      status_.connected = true;
-      status_.last_contact_ms = NowMs();
-      status_.entries_received += stored_entries;
-      status_.bytes_received += stored_bytes;
-      for (const auto& [reason, count] : rejects) status_.rejects[reason] += count;
-      status_.peer_tips.clear();
-      for (const proto::Tip& tip : batch.sender_tips()) status_.peer_tips.push_back(FromProto(tip));
-      status_.last_error.clear();
-    }
-    if (!announced) {
-      spdlog::info("peer connected: peer={} address={}", options_.peer.node_id,
-                   options_.peer.address);
-      announced = true;
-    }
-    // Rejected origins are skipped for the rest of this stream; a new stream
-    // from the version vector retries them (possibly from this peer, after it
-    // caught up from others).
-    if (!rejected_origins.empty() &&
-        std::chrono::steady_clock::now() - first_reject > options_.retry_rejected) {
-      context.TryCancel();
-    }
+    received.batch = std::move(batch);
+    batch.Clear();
+    if (!queue.Push(std::move(received))) break;
   }
+  queue.Finish();
+  storer.join();
   grpc::Status status = reader->Finish();
   std::lock_guard<std::mutex> lock(mu_);
   active_context_ = nullptr;

@@ -223,12 +223,25 @@ bool Receiver::IsForked(uint32_t origin) const {
   return forks_.contains(origin);
 }
 
-Receiver::Result Receiver::Apply(const proto::Range& range) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ApplyLocked(range, 0);
+Receiver::Checked Receiver::Check(const proto::Range& range) const {
+  std::optional<crypto::PublicKey> key =
+      membership_->SigningKey(range.origin(), range.head().sequence());
+  if (!key.has_value()) {
+    return Checked{absl::NotFoundError(Tr("origin {} has no key for sequence {} in the manifest",
+                                          range.origin(), range.head().sequence()))};
+  }
+  return Checked{VerifyRange(range, *key)};
 }
 
-Receiver::Result Receiver::ApplyLocked(const proto::Range& range, int depth) {
+Receiver::Result Receiver::Apply(const proto::Range& range) { return Apply(range, Check(range)); }
+
+Receiver::Result Receiver::Apply(const proto::Range& range, const Checked& checked) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ApplyLocked(range, checked, 0);
+}
+
+Receiver::Result Receiver::ApplyLocked(const proto::Range& range, const Checked& checked,
+                                       int depth) {
   uint32_t origin = range.origin();
   if (forks_.contains(origin)) {
     Result result;
@@ -237,18 +250,13 @@ Receiver::Result Receiver::ApplyLocked(const proto::Range& range, int depth) {
     result.detail = Tr("origin {} is held at a fork until a root statement resolves it", origin);
     return result;
   }
-  std::optional<crypto::PublicKey> key = membership_->SigningKey(origin, range.head().sequence());
-  if (!key.has_value()) {
-    return Rejected("unknown-origin",
-                    Tr("origin {} has no key for sequence {} in the manifest", origin,
-                       range.head().sequence()));
-  }
-  absl::StatusOr<std::vector<crypto::Hash>> hashes = VerifyRange(range, *key);
+  const absl::StatusOr<std::vector<crypto::Hash>>& hashes = checked.hashes;
   if (!hashes.ok()) {
-    std::string reason =
-        hashes.status().code() == absl::StatusCode::kPermissionDenied ? "signature"
-        : hashes.status().code() == absl::StatusCode::kDataLoss       ? "chain"
-                                                                      : "decode";
+    absl::StatusCode code = hashes.status().code();
+    std::string reason = code == absl::StatusCode::kNotFound           ? "unknown-origin"
+                         : code == absl::StatusCode::kPermissionDenied ? "signature"
+                         : code == absl::StatusCode::kDataLoss         ? "chain"
+                                                                       : "decode";
     return Rejected(reason, std::string(hashes.status().message()));
   }
 
@@ -299,7 +307,7 @@ Receiver::Result Receiver::ApplyLocked(const proto::Range& range, int depth) {
           return Rejected("storage", std::string(status.message()));
         }
         spdlog::warn("entries of the dropped chain removed: origin={} from={}", origin, sequence);
-        return ApplyLocked(range, depth + 1);
+        return ApplyLocked(range, checked, depth + 1);
       }
     }
   }

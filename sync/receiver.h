@@ -83,7 +83,20 @@ class Receiver {
   // Reads the stored fork evidence. Call once before the first Apply.
   absl::Status Load();
 
+  // The checks of a range that need neither the lock nor the store:
+  // decoding, the links between its entries and its head's signature.
+  struct Checked {
+    // Each entry's hash, or why the range fails: PermissionDenied for the
+    // signature, DataLoss for the chain, InvalidArgument for decoding, and
+    // NotFound when the manifest gives the origin no key.
+    absl::StatusOr<std::vector<crypto::Hash>> hashes;
+  };
+  Checked Check(const proto::Range& range) const;
+
   Result Apply(const proto::Range& range);
+  // Applies a range whose Check() already ran, so that a caller can check
+  // the next range while this one is stored.
+  Result Apply(const proto::Range& range, const Checked& checked);
   // Verifies evidence sent by a peer and adopts it when valid.
   Result ApplyForkEvidence(const proto::ForkEvidence& evidence);
 
@@ -117,7 +130,7 @@ class Receiver {
     std::optional<crypto::Hash> kept_at_fork;
   };
 
-  Result ApplyLocked(const proto::Range& range, int depth);
+  Result ApplyLocked(const proto::Range& range, const Checked& checked, int depth);
   Result RecordFork(const proto::Range& theirs, uint64_t sequence);
   std::optional<crypto::Hash> StoredHash(uint32_t origin, uint64_t sequence) const;
   // Returns whether the chain of stored entries below `range` followed by
