@@ -471,9 +471,9 @@ int main(int argc, char** argv) {
   std::string steps = argc > 1 && std::string(argv[1]).rfind("--", 0) != 0 ? argv[1] : "all";
 
   // Writes the import file alone, e.g. to profile an import by hand:
-  // yreb-bench-e2e csv --import-rows N > file.csv
+  // yreb-bench-e2e csv --import-rows N [--first-cell K] > file.csv
   if (steps == "csv") {
-    std::cout << LongCsv("320000", 0, sizes.import_rows);
+    std::cout << LongCsv("320000", Flag(argc, argv, "first-cell", 0), sizes.import_rows);
     return 0;
   }
   if (steps == "all" || steps == "two-nodes") RunTwoNodes(sizes);
