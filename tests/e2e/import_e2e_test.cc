@@ -9,9 +9,12 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "node/config.h"
+#include "proto/admin.grpc.pb.h"
 #include "tests/support/process.h"
 
 namespace yreb {
@@ -228,6 +231,68 @@ TEST(ImportE2eTest, BadFilesAreRejectedAndStoreNothing) {
   CommandResult missing = node.Ctl({"import", dir + "/no-such-file.csv"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no-such-file.csv"), std::string::npos);
+}
+
+// Sends `pieces` through ImportUpload, the first with the file's options
+// and `announced` as its size; returns the status and fills `reply`.
+grpc::Status Upload(const std::string& config_path, uint64_t announced,
+                    const std::vector<std::string>& pieces, proto::ImportReply* reply) {
+  absl::StatusOr<node::Config> config = node::LoadConfig(config_path);
+  if (!config.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no config");
+  auto stub = proto::Admin::NewStub(
+      grpc::CreateChannel("unix:" + config->admin_socket, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context.AddMetadata("yreb-lang", "en");
+  std::unique_ptr<grpc::ClientWriter<proto::ImportRequest>> writer =
+      stub->ImportUpload(&context, reply);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    proto::ImportRequest request;
+    if (i == 0) {
+      request.set_file_name("pieces.csv");
+      request.set_content_size(announced);
+      request.set_status(proto::DATA_STATUS_FINAL_VERIFICATION);
+    }
+    request.set_content(pieces[i]);
+    if (!writer->Write(request)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+TEST(ImportE2eTest, UploadInPiecesStoresExactlyTheAnnouncedFile) {
+  Node node(320000);
+  const std::string file =
+      "indicator,region,period,value,unit\ngdp,320000,2021,1.5,亿元\ngdp,320000,2022,2.5,亿元\n";
+  const std::string config = node.dir() + "/node.toml";
+  struct Case {
+    uint64_t announced;
+    std::vector<std::string> pieces;
+    std::string reason;
+  };
+  const Case bad[] = {
+      {file.size() + 1, {file.substr(0, 20), file.substr(20)}, "announced 90 bytes and sent 89"},
+      {10, {file.substr(0, 20), file.substr(20)}, "announced 10 bytes and sent 20"},
+      {600ull << 20, {file}, "more than the 536870912"},
+      {0, {}, "the upload carries no file"},
+  };
+  ASSERT_EQ(file.size(), 89u);
+  for (const Case& c : bad) {
+    proto::ImportReply reply;
+    grpc::Status status = Upload(config, c.announced, c.pieces, &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.reason;
+    EXPECT_NE(status.error_message().find(c.reason), std::string::npos)
+        << c.reason << ": " << status.error_message();
+    EXPECT_TRUE(node.Vector().empty()) << c.reason;
+  }
+
+  proto::ImportReply reply;
+  grpc::Status status =
+      Upload(config, file.size(), {file.substr(0, 7), file.substr(7, 30), file.substr(37)},
+             &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.new_records(), 2u);
+  EXPECT_EQ(node.Value("gdp", "320000", "2022"), "2.5");
 }
 
 TEST(ImportE2eTest, FileOfAnotherProvinceIsRejected) {
