@@ -1,4 +1,6 @@
 // Import and export of whole files on a node.
+#include <malloc.h>
+
 #include <future>
 #include <map>
 #include <set>
@@ -202,6 +204,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   read = visited;
   queue.Finish();
   absl::Status status = result.get();
+  // The file and the first pass's hashes were freed piecemeal on several
+  // threads; glibc keeps such memory for reuse unless asked to return it.
+  parsed = absl::StatusOr<importers::ParseResult>();
+  malloc_trim(0);
   if (!status.ok()) return status;
   if (!dry_run) {
     spdlog::info("import stored: file=\"{}\" new={} revised={} unchanged={} skipped={} "
