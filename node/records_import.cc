@@ -175,7 +175,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     reply.set_import_id(import_id);
     reply.set_first_sequence(first_sequence);
     reply.set_last_sequence(commit_sequence);
-    // Writes the commit and the cells now, so that later jobs of this group
+    // Writes the commit and its marker now, so that later jobs of this group
     // find the import's revisions in the store.
     return context.Flush();
   };
@@ -204,8 +204,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   read = visited;
   queue.Finish();
   absl::Status status = result.get();
-  // The file and the first pass's hashes were freed piecemeal on several
-  // threads; glibc keeps such memory for reuse unless asked to return it.
+  // The first pass's hashes and the observations were allocated and freed
+  // on several threads; glibc keeps such memory for reuse unless asked to
+  // return it.
   parsed = absl::StatusOr<importers::ParseResult>();
   malloc_trim(0);
   if (!status.ok()) return status;
