@@ -133,7 +133,7 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
 
 absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
     sync::AppendContext& context, const std::string& indicator, const std::string& region,
-    const std::string& period) const {
+    const std::string& period, storage::CellReader* reader) const {
   std::string key = CellKey(indicator, region, period);
   if (auto it = context.scratch().find(key); it != context.scratch().end()) {
     const std::string& text = it->second;
@@ -147,7 +147,8 @@ absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
   }
 
   absl::StatusOr<std::vector<storage::CellRevision>> revisions =
-      store_->GetCellRevisions(indicator, region, period);
+      reader != nullptr ? reader->Revisions(indicator, region, period)
+                        : store_->GetCellRevisions(indicator, region, period);
   if (!revisions.ok()) return revisions.status();
   if (revisions->empty()) return std::nullopt;
   absl::StatusOr<std::optional<proto::QueriedRevision>> latest = LoadRevision(revisions->back());

@@ -111,13 +111,18 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       ~CloseQueue() { queue.Close(); }
     } close_queue{queue};
     uint64_t import_id = context.next_sequence();
+    // Only this job writes cells of this node's province while it runs (a
+    // receiver indexes no record of another origin for them), so one reader
+    // serves all its lookups. It is refreshed at each flush, which also
+    // lets go of the memtables it pins.
+    std::unique_ptr<storage::CellReader> cells = store_->NewCellReader();
     size_t stored = 0;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
     auto append = [&](importers::Observation&& observation) -> absl::Status {
       proto::Record record = to_record(std::move(observation));
-      absl::StatusOr<std::optional<Latest>> latest =
-          LatestInGroup(context, record.indicator(), record.region(), record.period());
+      absl::StatusOr<std::optional<Latest>> latest = LatestInGroup(
+          context, record.indicator(), record.region(), record.period(), cells.get());
       if (!latest.ok()) return latest.status();
       if (latest->has_value() && (*latest)->Unchanged(record.value(), record.status())) {
         reply.set_unchanged_records(reply.unchanged_records() + 1);
@@ -151,6 +156,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       }
       if (++in_chunk >= chunk) {
         if (absl::Status status = context.Flush(); !status.ok()) return status;
+        if (absl::Status status = cells->Refresh(); !status.ok()) return status;
         in_chunk = 0;
       }
       return absl::OkStatus();

@@ -507,17 +507,15 @@ absl::Status Store::ScanMeta(
   return FromRocks(it->status(), Tr("read"));
 }
 
-absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_view indicator,
-                                                                  std::string_view region,
-                                                                  std::string_view period) const {
+absl::StatusOr<std::vector<CellRevision>> Store::RevisionsAt(rocksdb::Iterator* it,
+                                                             std::string_view indicator,
+                                                             std::string_view region,
+                                                             std::string_view period) const {
   // Seeks straight to the cell: scanning from the region's first period made
   // each lookup cost as many keys as the periods before it.
   std::vector<CellRevision> revisions;
   if (indicator.empty() || region.empty() || period.empty()) return revisions;
   std::string prefix = CellPrefix(indicator, region, period);
-  rocksdb::ReadOptions read_options;
-  read_options.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(kCells)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::optional<CellRevision> cell =
         DecodeCell(std::string_view(it->key().data(), it->key().size()),
@@ -528,6 +526,42 @@ absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_vi
   if (absl::Status status = FromRocks(it->status(), Tr("read")); !status.ok()) return status;
   return revisions;
 }
+
+namespace {
+
+rocksdb::ReadOptions CellLookupOptions() {
+  rocksdb::ReadOptions read_options;
+  read_options.prefix_same_as_start = true;
+  return read_options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_view indicator,
+                                                                  std::string_view region,
+                                                                  std::string_view period) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(CellLookupOptions(), Family(kCells)));
+  return RevisionsAt(it.get(), indicator, region, period);
+}
+
+std::unique_ptr<CellReader> Store::NewCellReader() const {
+  return std::unique_ptr<CellReader>(new CellReader(
+      this, std::unique_ptr<rocksdb::Iterator>(
+                db_->NewIterator(CellLookupOptions(), Family(kCells)))));
+}
+
+CellReader::CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it)
+    : store_(store), it_(std::move(it)) {}
+
+CellReader::~CellReader() = default;
+
+absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view indicator,
+                                                                std::string_view region,
+                                                                std::string_view period) {
+  return store_->RevisionsAt(it_.get(), indicator, region, period);
+}
+
+absl::Status CellReader::Refresh() { return FromRocks(it_->Refresh(), Tr("read")); }
 
 absl::Status Store::ScanCells(std::string_view indicator, std::string_view region,
                               const std::function<bool(const CellRevision& cell)>& visit) const {

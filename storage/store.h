@@ -26,6 +26,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Iterator;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -108,6 +109,27 @@ class Batch {
   size_t byte_size_ = 0;
 };
 
+class Store;
+
+// Looks up the revisions of many cells in a row through one RocksDB
+// iterator, which saves making one per lookup. It sees the index as it was
+// when made or last refreshed; Refresh also lets go of memtables it pins.
+class CellReader {
+ public:
+  ~CellReader();
+  // As Store::GetCellRevisions.
+  absl::StatusOr<std::vector<CellRevision>> Revisions(std::string_view indicator,
+                                                      std::string_view region,
+                                                      std::string_view period);
+  absl::Status Refresh();
+
+ private:
+  friend class Store;
+  CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it);
+  const Store* store_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class Store {
  public:
   struct Options {
@@ -161,6 +183,7 @@ class Store {
   absl::StatusOr<std::vector<CellRevision>> GetCellRevisions(std::string_view indicator,
                                                              std::string_view region,
                                                              std::string_view period) const;
+  std::unique_ptr<CellReader> NewCellReader() const;
   // Calls `visit` for every cell revision of `indicator` (and `region` when not
   // empty), ordered by region, period and revision.
   absl::Status ScanCells(std::string_view indicator, std::string_view region,
@@ -180,8 +203,14 @@ class Store {
   absl::Status CreateCheckpoint(const std::string& dir);
 
  private:
+  friend class CellReader;
   Store() = default;
   rocksdb::ColumnFamilyHandle* Family(int id) const;
+  // Collects the visible revisions at the iterator's cell prefix.
+  absl::StatusOr<std::vector<CellRevision>> RevisionsAt(rocksdb::Iterator* it,
+                                                        std::string_view indicator,
+                                                        std::string_view region,
+                                                        std::string_view period) const;
   absl::Status LoadImportMarks();
   // Returns false for a revision of an import whose commit is not stored.
   bool Visible(const CellRevision& cell) const;

@@ -294,5 +294,32 @@ TEST(StoreCellsTest, ImportRevisionsShowOnlyWhileTheirCommitIsStored) {
   EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
 }
 
+TEST(StoreCellsTest, ReaderSeesTheIndexAsOfItsLastRefresh) {
+  std::unique_ptr<storage::Store> store =
+      *storage::Store::Open(testing::MakeTempDir("reader"), {.create_if_missing = true});
+  storage::Batch batch;
+  batch.PutCell({"gdp", "320000", "2019", 1, 320000, 10});
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  std::unique_ptr<storage::CellReader> reader = store->NewCellReader();
+  EXPECT_EQ(reader->Revisions("gdp", "320000", "2019")->size(), 1u);
+
+  batch.Clear();
+  batch.PutCell({"gdp", "320000", "2019", 2, 320000, 11});
+  batch.PutCell({"gdp", "320000", "2020", 1, 320000, 12});
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  EXPECT_EQ(reader->Revisions("gdp", "320000", "2019")->size(), 1u);
+  EXPECT_TRUE(reader->Revisions("gdp", "320000", "2020")->empty());
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 2u);
+
+  ASSERT_TRUE(reader->Refresh().ok());
+  std::vector<storage::CellRevision> revisions = *reader->Revisions("gdp", "320000", "2019");
+  ASSERT_EQ(revisions.size(), 2u);
+  EXPECT_EQ(revisions[1].sequence, 11u);
+  EXPECT_EQ(reader->Revisions("gdp", "320000", "2020")->size(), 1u);
+  // Lookups in any order through the one iterator.
+  EXPECT_EQ(reader->Revisions("gdp", "320000", "2019")->size(), 2u);
+  EXPECT_TRUE(reader->Revisions("gdp", "320000", "2018")->empty());
+}
+
 }  // namespace
 }  // namespace yreb
