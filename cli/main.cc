@@ -549,7 +549,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   }
   request.set_dry_run(dry_run);
 
-  // The file goes in pieces of 1 MiB, so neither side holds it twice.
+  // The file is sent in pieces of 1 MiB, so neither side keeps two copies of it.
   proto::ImportReply reply;
   auto context = client.NewContext(std::chrono::seconds(3600));
   std::unique_ptr<grpc::ClientWriter<proto::ImportRequest>> writer =
@@ -560,7 +560,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   while (first || sent < size) {
     file.read(piece.data(), static_cast<std::streamsize>(
                                 std::min<uintmax_t>(piece.size(), size - sent)));
-    if (file.gcount() == 0 && sent < size) break;  // the file shrank; the node says so
+    if (file.gcount() == 0 && sent < size) break;  // the file shrank; the node reports the mismatch
     request.set_content(piece.data(), static_cast<size_t>(file.gcount()));
     sent += static_cast<uintmax_t>(file.gcount());
     if (!writer->Write(request)) break;  // the node ended the call; Finish says why

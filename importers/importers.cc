@@ -19,7 +19,7 @@ namespace internal {
 
 enum class Layout { kMapping, kSdmxCsv, kPortal, kLongCsv };
 
-// What CheckFile keeps for the passes after it.
+// State that CheckFile keeps for the passes after it.
 struct CheckedFile {
   std::string file;
   const catalog::Catalog* catalog = nullptr;
@@ -67,7 +67,8 @@ uint64_t CellHash(std::string_view indicator, std::string_view region,
 }
 
 // Cumulative February values whose January is absent from the file carry
-// the January-February note. `has_cell` tells whether the file holds a cell.
+// the January-February note. `has_cell` returns whether the file contains a
+// cell.
 template <typename HasCell>
 void AddJanuaryFebruaryNote(Observation* observation, const period::Period& period,
                             const HasCell& has_cell) {
@@ -154,18 +155,18 @@ class HashSink : public internal::Sink {
   std::vector<bool> without_status;
 };
 
-// Hands the first candidate of each cell on; `wanted` limits it to some
-// candidates, by their number.
+// Hands the first candidate of each cell on, or, when `selected` is given,
+// the candidates of those numbers.
 class VisitSink : public internal::Sink {
  public:
   VisitSink(const CheckedFile& checked, const std::function<absl::Status(Observation&&)>& visit,
-            const std::set<size_t>* wanted)
-      : checked_(checked), visit_(visit), wanted_(wanted) {}
+            const std::set<size_t>* selected)
+      : checked_(checked), visit_(visit), selected_(selected) {}
 
   void Take(const Candidate& candidate) override {
     size_t number = next_++;
     if (!status_.ok()) return;
-    if (wanted_ != nullptr ? !wanted_->contains(number) : !checked_.first[number]) return;
+    if (selected_ != nullptr ? !selected_->contains(number) : !checked_.first[number]) return;
     Observation observation = MakeObservation(candidate);
     AddJanuaryFebruaryNote(&observation, candidate.period, [&](const period::Period& january) {
       return std::binary_search(
@@ -180,7 +181,7 @@ class VisitSink : public internal::Sink {
  private:
   const CheckedFile& checked_;
   const std::function<absl::Status(Observation&&)>& visit_;
-  const std::set<size_t>* wanted_;
+  const std::set<size_t>* selected_;
   size_t next_ = 0;
   absl::Status status_;
 };
@@ -333,19 +334,19 @@ absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOption
 
   if (!duplicates.empty()) {
     // Reads the duplicates and the candidates they repeat, to compare their
-    // values and, since cells are told apart by hash so far, their names.
-    std::set<size_t> wanted;
+    // values and their names, because so far cells are compared by hash only.
+    std::set<size_t> selected;
     for (const auto& [first, again] : duplicates) {
-      wanted.insert(first);
-      wanted.insert(again);
+      selected.insert(first);
+      selected.insert(again);
     }
     std::map<size_t, Observation> found;
-    auto it = wanted.begin();
+    auto it = selected.begin();
     std::function<absl::Status(Observation&&)> keep = [&](Observation&& observation) {
       found.emplace(*it++, std::move(observation));
       return absl::OkStatus();
     };
-    VisitSink visit(*checked, keep, &wanted);
+    VisitSink visit(*checked, keep, &selected);
     if (absl::Status status = Reread(*checked, &visit); !status.ok()) return status;
 
     // Each conflict is an error at the place of the repeat, among the row

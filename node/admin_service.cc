@@ -211,14 +211,17 @@ grpc::Status AdminService::ImportUpload(grpc::ServerContext* context,
   // Files up to the admin message limit, as with Import.
   constexpr uint64_t kMaxFileBytes = 512 << 20;
   proto::ImportRequest request;
-  if (!reader->Read(&request)) {
-    return ToGrpc(absl::InvalidArgumentError(Tr("the upload carries no file")));
-  }
+  auto reject = [&](std::string message) {
+    spdlog::warn("import upload rejected: file=\"{}\" error=\"{}\"", request.file_name(),
+                 message);
+    return ToGrpc(absl::InvalidArgumentError(message));
+  };
+  if (!reader->Read(&request)) return reject(Tr("the upload carries no file"));
   const uint64_t size = request.content_size();
   if (size > kMaxFileBytes) {
-    return ToGrpc(absl::InvalidArgumentError(
+    return reject(
         Tr("{}: the file has {} bytes, more than the {} a node imports at once; split it",
-           request.file_name(), size, kMaxFileBytes)));
+           request.file_name(), size, kMaxFileBytes));
   }
   std::string content;
   content.reserve(size);
@@ -227,9 +230,8 @@ grpc::Status AdminService::ImportUpload(grpc::ServerContext* context,
   proto::ImportRequest piece;
   while (content.size() <= size && reader->Read(&piece)) content.append(piece.content());
   if (content.size() != size) {
-    return ToGrpc(absl::InvalidArgumentError(
-        Tr("{}: the upload announced {} bytes and sent {}", request.file_name(), size,
-           content.size())));
+    return reject(Tr("{}: the upload announced {} bytes and sent {}", request.file_name(), size,
+                     content.size()));
   }
   request.set_content(std::move(content));
   return Import(context, &request, reply);

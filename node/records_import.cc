@@ -93,8 +93,8 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   };
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
-  // The observations pass from this thread, which reads the file the second
-  // time, to the writer thread in blocks; a few blocks are held at most.
+  // This thread reads the file the second time and passes the observations
+  // to the writer thread in blocks. The queue keeps at most eight blocks.
   constexpr size_t kBlockSize = 1024;
   BoundedQueue<std::vector<importers::Observation>> queue(8);
   absl::Status read;       // set before queue.Finish()
@@ -200,10 +200,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
                                                                        observation) {
     block.push_back(std::move(observation));
     if (block.size() < kBlockSize) return absl::OkStatus();
-    bool taken = queue.Push(std::move(block));
+    bool accepted = queue.Push(std::move(block));
     block = {};
     block.reserve(kBlockSize);
-    return taken ? absl::OkStatus() : absl::CancelledError("the import job stopped");
+    return accepted ? absl::OkStatus() : absl::CancelledError("the import job stopped");
   });
   if (visited.ok() && !block.empty()) queue.Push(std::move(block));
   if (visited.ok()) file_sha256 = crypto::ToHex(crypto::Sha256(request.content()));
