@@ -563,7 +563,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
     if (file.gcount() == 0 && sent < size) break;  // the file shrank; the node reports the mismatch
     request.set_content(piece.data(), static_cast<size_t>(file.gcount()));
     sent += static_cast<uintmax_t>(file.gcount());
-    if (!writer->Write(request)) break;  // the node ended the call; Finish says why
+    if (!writer->Write(request)) break;  // the node ended the call, and Finish returns why
     if (first) request.Clear();
     first = false;
   }

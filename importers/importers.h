@@ -92,7 +92,7 @@ struct ParseResult {
   // carries no status of its own.
   size_t observation_count = 0;
   bool status_missing = false;
-  // What CheckFile learnt about the file, for VisitObservations.
+  // State CheckFile keeps about the file, for VisitObservations.
   std::shared_ptr<const internal::CheckedFile> checked;
 };
 

@@ -34,7 +34,7 @@ absl::Status ReadSdmxCsv(const std::vector<CsvRecord>& records, Collector& colle
 absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_view mapping,
                              Collector& collector);
 
-// Replaces the hash that tells cells apart in CheckFile, so that tests can
+// Replaces the hash that distinguishes cells in CheckFile, so that tests can
 // make cells collide; nullptr restores the real one.
 using CellHashFunction = uint64_t (*)(std::string_view indicator, std::string_view region,
                                       const period::Period& period);

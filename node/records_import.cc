@@ -37,8 +37,8 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   options.file_name = request.file_name().empty() ? "(stdin)" : request.file_name();
   options.mapping = request.mapping();
   // Two passes over the file: the first checks every row and keeps a few
-  // bytes per cell, the second (in the job below) reads the observations
-  // again and appends them one at a time. A large file then costs little
+  // bytes per cell. The second reads the file again on this thread while the
+  // job below appends the observations one at a time. A large file then costs little
   // memory beyond its own bytes.
   absl::StatusOr<importers::ParseResult> parsed =
       importers::CheckFile(request.content(), options, *catalog, province_);
@@ -103,8 +103,8 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   // The whole import runs as one job on the writer thread, so the revisions
   // it computes cannot race with other writes. This thread reads the file
   // the second time meanwhile and feeds the job through the queue.
-  // Large imports are flushed in chunks; their records count only with the
-  // commit entry at the end.
+  // Large imports are flushed in chunks, and their records count only with
+  // the commit entry at the end.
   auto job = [&](sync::AppendContext& context) -> absl::Status {
     struct CloseQueue {
       BoundedQueue<std::vector<importers::Observation>>& queue;

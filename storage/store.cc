@@ -251,7 +251,7 @@ rocksdb::Options MakeDbOptions(bool create_if_missing) {
 
 // The prefix of a cell key that names the cell: indicator, region and
 // period with their 0x00 ends. A lookup of one cell's revisions (the import
-// does one per record, nearly all for cells not stored yet) is then answered
+// does one per record, nearly all for cells not stored yet) is then resolved
 // by the prefix Bloom filters of the memtable and of each table file
 // without reading their keys.
 class CellNameTransform final : public rocksdb::SliceTransform {

@@ -112,8 +112,8 @@ class Batch {
 class Store;
 
 // Looks up the revisions of many cells in a row through one RocksDB
-// iterator, which saves making one per lookup. It sees the index as it was
-// when made or last refreshed; Refresh also lets go of memtables it pins.
+// iterator, which saves making one per lookup. It reads the index as it was
+// when made or last refreshed. Refresh also releases the memtables it pins.
 class CellReader {
  public:
   ~CellReader();
@@ -158,7 +158,7 @@ class Store {
   absl::StatusOr<std::vector<Tip>> GetTips() const;
   absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key) const;
   // Meta key prefix of the import commit markers, followed by origin (u32
-  // BE) and import id (u64 BE); the value is the commit's sequence (u64 BE).
+  // BE) and import id (u64 BE). The value is the commit's sequence (u64 BE).
   static constexpr std::string_view kImportCommittedPrefix = "import-committed/";
   // Returns whether the commit of import `import_id` of `origin` is stored.
   bool IsImportCommitted(uint32_t origin, uint64_t import_id) const;

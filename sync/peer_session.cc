@@ -139,8 +139,8 @@ void PeerSession::RunStream() {
   std::unique_ptr<grpc::ClientReader<proto::SyncBatch>> reader = stub->Subscribe(&context, request);
 
   // This thread reads each batch and checks its ranges (hashes and head
-  // signatures); a second thread stores them, so that checking the next
-  // batch overlaps storing the last one.
+  // signatures). A second thread stores them, so checking the next batch
+  // overlaps storing the last one.
   struct Received {
     proto::SyncBatch batch;
     std::vector<Receiver::Checked> checks;  // one per range
@@ -206,9 +206,9 @@ void PeerSession::RunStream() {
                      options_.peer.address);
         announced = true;
       }
-      // Rejected origins are skipped for the rest of this stream; a new
-      // stream from the version vector retries them (possibly from this
-      // peer, after it caught up from others).
+      // Rejected origins are skipped for the rest of this stream. A new
+      // stream from the version vector retries them, possibly from this
+      // peer after it caught up from others.
       if (!rejected_origins.empty() &&
           std::chrono::steady_clock::now() - first_reject > options_.retry_rejected) {
         context.TryCancel();

@@ -260,7 +260,7 @@ grpc::Status Upload(const std::string& config_path, uint64_t announced,
   return writer->Finish();
 }
 
-TEST(ImportE2eTest, UploadInPiecesStoresExactlyTheAnnouncedFile) {
+TEST(ImportE2eTest, UploadChecksTheAnnouncedSize) {
   Node node(320000);
   const std::string file =
       "indicator,region,period,value,unit\ngdp,320000,2021,1.5,亿元\ngdp,320000,2022,2.5,亿元\n";

@@ -82,14 +82,14 @@ TEST(MetricsE2E, SeriesMoveWithBlockImportAndSync) {
   double size_before = Metric(alone, "yreb_database_bytes").value_or(-1);
   EXPECT_GE(size_before, 0);
 
-  // An import while appends are blocked is refused, also when the file has
+  // An import while appends are blocked is rejected, also when the file has
   // more rows than the reader may queue for the writer.
   std::string early = federation.Dir(320000) + "/early.csv";
   std::ofstream(early, std::ios::binary) << GeneratedRows(12000);
-  CommandResult refused = federation.Ctl(320000, {"import", early, "--status", "preliminary"});
-  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("waiting for a majority of members"), std::string::npos)
-      << refused.err;
+  CommandResult rejected = federation.Ctl(320000, {"import", early, "--status", "preliminary"});
+  EXPECT_EQ(rejected.exit_code, 1) << rejected.out << rejected.err;
+  EXPECT_NE(rejected.err.find("waiting for a majority of members"), std::string::npos)
+      << rejected.err;
 
   ASSERT_TRUE(federation.Start(420000));
   int receiver = LoggedPort(federation, 420000, "metrics server");

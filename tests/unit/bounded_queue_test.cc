@@ -10,23 +10,23 @@
 namespace yreb {
 namespace {
 
-TEST(BoundedQueueTest, ItemsArriveInOrderAndTheEndAfterThem) {
+TEST(BoundedQueueTest, ItemsArriveInOrder) {
   BoundedQueue<int> queue(2);
-  std::vector<int> taken;
+  std::vector<int> received;
   std::thread consumer([&] {
     while (std::optional<int> item = queue.Pop()) {
-      taken.push_back(*item);
+      received.push_back(*item);
       queue.Done();
     }
   });
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(queue.Push(i));
   queue.Finish();
   consumer.join();
-  ASSERT_EQ(taken.size(), 100u);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(taken[i], i);
+  ASSERT_EQ(received.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(received[i], i);
 }
 
-TEST(BoundedQueueTest, ProducerWaitsForRoomAndForTheConsumer) {
+TEST(BoundedQueueTest, ProducerWaitsForRoom) {
   BoundedQueue<int> queue(1);
   ASSERT_TRUE(queue.Push(1));
   std::atomic<bool> second_pushed = false;

@@ -558,7 +558,7 @@ TEST(ImportBadInput, Utf8ReadAsGbkIsMojibake) {
       << result.status().message();
 }
 
-TEST(ImportBadInput, Utf8ReadAsGbkIsFoundPastTheFirstMegabyte) {
+TEST(ImportBadInput, LateMojibakeIsFound) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   // The check converts the text in pieces of about 1 MB; the damage starts
   // well after the first piece, and an intact file of that size passes.
@@ -710,7 +710,7 @@ std::vector<std::string> Cells(const std::vector<Observation>& observations) {
 }
 
 // A duplicate found by the check pass is reported where the repeat is, among
-// the other row errors in file order; an identical repeat collapses; a
+// the other row errors in file order. An identical repeat collapses, and a
 // January after its February still drops the February note.
 const std::vector<std::string> kDuplicateRows = {
     "gdp,420000,2021,1.5,亿元,final",                            // line 2
@@ -748,7 +748,7 @@ uint64_t SameHashForEveryCell(std::string_view, std::string_view, const period::
   return 7;
 }
 
-TEST(ImportTwoPasses, CellsSharingAHashAreToldApartByName) {
+TEST(ImportTwoPasses, HashCollisionComparesNames) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   internal::SetCellHashForTest(&SameHashForEveryCell);
   absl::StatusOr<ParseResult> result = Parse(LongCsv(kDuplicateRows), "420000");

@@ -250,7 +250,7 @@ TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
   EXPECT_TRUE(store->GetCellRevisions("gdp", "320000", "")->empty());
 }
 
-TEST(StoreCellsTest, ImportRevisionsShowOnlyWhileTheirCommitIsStored) {
+TEST(StoreCellsTest, ImportRevisionsNeedTheirCommit) {
   std::string dir = testing::MakeTempDir("marks");
   {
     std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
@@ -294,7 +294,7 @@ TEST(StoreCellsTest, ImportRevisionsShowOnlyWhileTheirCommitIsStored) {
   EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
 }
 
-TEST(StoreCellsTest, ReaderSeesTheIndexAsOfItsLastRefresh) {
+TEST(StoreCellsTest, ReaderUpdatesOnRefresh) {
   std::unique_ptr<storage::Store> store =
       *storage::Store::Open(testing::MakeTempDir("reader"), {.create_if_missing = true});
   storage::Batch batch;
