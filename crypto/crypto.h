@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ using Signature = std::array<uint8_t, kSignatureSize>;
 
 // Returns SHA-256 of `data`.
 Hash Sha256(std::string_view data);
+// Returns SHA-256 of the concatenation of `parts`.
+Hash Sha256(std::initializer_list<std::string_view> parts);
 
 // Incremental SHA-256 for data that arrives in parts.
 class Sha256Builder {

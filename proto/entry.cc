@@ -58,11 +58,7 @@ absl::StatusOr<EntryView> Decode(std::string_view encoded) {
 }
 
 crypto::Hash HashEntry(std::string_view encoded) {
-  crypto::Sha256Builder builder;
-  builder.Update(kEntryDomain);
-  builder.Update(std::string_view("\0", 1));
-  builder.Update(encoded);
-  return builder.Finish();
+  return crypto::Sha256({kEntryDomain, std::string_view("\0", 1), encoded});
 }
 
 std::string HeadMessage(uint32_t origin, uint64_t sequence, const crypto::Hash& hash) {

@@ -21,6 +21,15 @@ TEST(CryptoTest, Sha256BuilderMatchesOneShot) {
   EXPECT_EQ(builder.Finish(), crypto::Sha256("yreb-sync"));
 }
 
+TEST(CryptoTest, Sha256OfPartsMatchesOneShot) {
+  EXPECT_EQ(crypto::ToHex(crypto::Sha256({"", ""})),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // The context is reused; a second digest must not carry the first's input.
+  EXPECT_EQ(crypto::Sha256({"yreb-", "sync"}), crypto::Sha256("yreb-sync"));
+  EXPECT_EQ(crypto::Sha256({"yreb-", "sync"}), crypto::Sha256("yreb-sync"));
+  EXPECT_EQ(crypto::Sha256({std::string_view("a\0b", 3)}), crypto::Sha256(std::string_view("a\0b", 3)));
+}
+
 TEST(CryptoTest, HexRoundTripAndErrors) {
   EXPECT_EQ(*crypto::FromHex("00ff10"), std::string("\x00\xff\x10", 3));
   EXPECT_FALSE(crypto::FromHex("abc").ok());
