@@ -351,6 +351,9 @@ std::string Catalog::NormalizeName(std::string_view name) {
       {"\xE3\x80\x80", ""},   // ideographic space
       {" ", ""},
   }};
+  // Most names have nothing to replace or drop: the first bytes of the
+  // replaced sequences, tab, CR and LF.
+  if (name.find_first_of("\xEF\xE3 \t\r\n") == std::string_view::npos) return std::string(name);
   std::string out;
   out.reserve(name.size());
   size_t i = 0;

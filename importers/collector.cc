@@ -38,9 +38,13 @@ Collector::Collector(const catalog::Catalog& catalog, std::string_view node_prov
 
 const catalog::Region* Collector::ResolveRegion(std::string_view text, CellPlace place) {
   std::string_view trimmed = Trim(text);
+  if (last_region_ != nullptr && trimmed == last_region_text_) return last_region_;
   const catalog::Region* region =
       IsSixDigits(trimmed) ? catalog_.FindRegion(trimmed) : catalog_.FindRegionByName(trimmed);
-  if (region == nullptr) {
+  if (region != nullptr) {
+    last_region_text_.assign(trimmed);
+    last_region_ = region;
+  } else {
     AddError(place, text,
              IsSixDigits(trimmed)
                  ? i18n::Tr("unknown region code; use a GB/T 2260 code from the catalog")
@@ -51,9 +55,13 @@ const catalog::Region* Collector::ResolveRegion(std::string_view text, CellPlace
 
 const catalog::Indicator* Collector::ResolveIndicator(std::string_view text, CellPlace place) {
   std::string_view trimmed = Trim(text);
+  if (last_indicator_ != nullptr && trimmed == last_indicator_text_) return last_indicator_;
   const catalog::Indicator* indicator = catalog_.FindIndicatorByName(trimmed);
   if (indicator == nullptr) indicator = catalog_.FindIndicator(trimmed);
-  if (indicator == nullptr) {
+  if (indicator != nullptr) {
+    last_indicator_text_.assign(trimmed);
+    last_indicator_ = indicator;
+  } else {
     AddError(place, text,
              i18n::Tr("unknown indicator; it is not in catalog version {}", catalog_.version()));
   }

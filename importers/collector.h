@@ -84,6 +84,12 @@ class Collector {
   Sink* sink_;
   size_t candidates_ = 0;
   std::vector<size_t> error_positions_;
+  // The last name resolved of each kind. Rows of a file come in runs of the
+  // same indicator and region, and a name lookup normalizes the name first.
+  std::string last_region_text_;
+  const catalog::Region* last_region_ = nullptr;
+  std::string last_indicator_text_;
+  const catalog::Indicator* last_indicator_ = nullptr;
 };
 
 }  // namespace yreb::importers::internal

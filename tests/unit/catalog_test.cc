@@ -183,6 +183,9 @@ TEST(CatalogIndicators, LookupByNameAndCode) {
   EXPECT_EQ(gdp->value_kind, proto::VALUE_KIND_LEVEL);
   EXPECT_EQ(catalog.FindIndicatorByName("地区生产总值（亿元）"), gdp);
   EXPECT_EQ(catalog.FindIndicatorByName("地区生产总值"), gdp);
+  EXPECT_EQ(catalog.FindIndicatorByName("地区生产总值 (亿元)"), gdp);
+  EXPECT_EQ(catalog.FindIndicatorByName("地区生产总值\t（亿元）\r\n"), gdp);
+  EXPECT_EQ(catalog.FindIndicatorByName("地区生产总值　(亿元)"), gdp);
   EXPECT_EQ(catalog.FindIndicator("gdp"), gdp);
   EXPECT_EQ(catalog.FindIndicator("GDP"), nullptr);
 
