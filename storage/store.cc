@@ -1,6 +1,9 @@
 #include "storage/store.h"
 
 #include <cstring>
+#include <map>
+
+#include <cstring>
 
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -120,6 +123,93 @@ std::string CellKey(const CellRevision& cell) {
   return key;
 }
 
+// The entries family holds each origin's log in runs of consecutive
+// entries, keyed by the LogKey of a run's first entry. A run of one entry is
+// stored as the entry itself. A longer run is stored as kRunMark followed by,
+// for each entry in sequence order, its length (varint) and its bytes. An
+// entry encoding begins with its format version, which is never kRunMark.
+//
+// One key per run instead of per entry: the memtable insert and the table
+// file bookkeeping of a key cost more than copying an entry's bytes, and
+// storing a received range was bound by them.
+constexpr char kRunMark = '\xB5';
+static_assert(entry::kFormatVersion != static_cast<uint8_t>(kRunMark));
+constexpr size_t kRunMaxEntries = 64;
+constexpr size_t kRunMaxBytes = 16 * 1024;
+
+enum class RunWalk { kDone, kStopped, kDamaged };
+
+// Calls visit(sequence, encoded) for each entry of the run stored under the
+// sequence `first`, until visit returns false.
+template <typename Visit>
+RunWalk ForEachInRun(uint64_t first, std::string_view value, Visit&& visit) {
+  if (value.empty() || value[0] != kRunMark) {
+    return visit(first, value) ? RunWalk::kDone : RunWalk::kStopped;
+  }
+  size_t at = 1;
+  for (uint64_t sequence = first; at < value.size(); ++sequence) {
+    uint64_t size = 0;
+    int shift = 0;
+    for (;; shift += 7) {
+      if (at >= value.size() || shift > 28) return RunWalk::kDamaged;
+      auto byte = static_cast<unsigned char>(value[at++]);
+      size |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if (byte < 0x80) break;
+    }
+    if (size > value.size() - at) return RunWalk::kDamaged;
+    if (!visit(sequence, value.substr(at, size))) return RunWalk::kStopped;
+    at += size;
+  }
+  return RunWalk::kDone;
+}
+
+// Collects the entries one Store::Write puts for one origin into runs.
+class RunBuilder {
+ public:
+  bool empty() const { return count_ == 0; }
+  // Returns whether `sequence` can extend the run.
+  bool Extends(uint64_t sequence) const {
+    return count_ > 0 && sequence == first_ + count_ && count_ < kRunMaxEntries &&
+           bytes_ < kRunMaxBytes;
+  }
+  void Start(uint64_t sequence, std::string_view encoded) {
+    first_ = sequence;
+    count_ = 1;
+    bytes_ = encoded.size();
+    single_ = encoded;
+    value_.clear();
+  }
+  void Add(std::string_view encoded) {
+    if (count_ == 1) {
+      value_.push_back(kRunMark);
+      AddBytes(single_);
+    }
+    AddBytes(encoded);
+    ++count_;
+  }
+  uint64_t first() const { return first_; }
+  // The stored value; valid until the next Start.
+  std::string_view value() const { return count_ == 1 ? single_ : std::string_view(value_); }
+  void Clear() { count_ = 0; }
+
+ private:
+  void AddBytes(std::string_view encoded) {
+    PutVarint(&value_, encoded.size());
+    value_.append(encoded);
+    bytes_ += encoded.size();
+  }
+  uint64_t first_ = 0;
+  size_t count_ = 0;
+  size_t bytes_ = 0;
+  std::string_view single_;
+  std::string value_;
+};
+
+absl::Status DamagedRun(uint32_t origin, uint64_t first) {
+  return absl::DataLossError(
+      Tr("stored entries of origin {} from sequence {} are damaged", origin, first));
+}
+
 }  // namespace
 
 void Batch::Add(int family, bool is_delete, std::string_view key, std::string_view value) {
@@ -207,8 +297,8 @@ void Batch::PutMeta(std::string_view key, std::string_view value) {
 
 void Batch::DeleteMeta(std::string_view key) { Add(kMeta, true, key, ""); }
 
-void Batch::DeleteEntry(uint32_t origin, uint64_t sequence) {
-  Add(kEntries, true, LogKey(origin, sequence), "");
+void Batch::DeleteEntriesFrom(uint32_t origin, uint64_t first_sequence) {
+  Add(kEntries, true, LogKey(origin, first_sequence), "");
 }
 
 void Batch::DeleteHead(uint32_t origin, uint64_t sequence) {
@@ -265,11 +355,15 @@ class CellNameTransform final : public rocksdb::SliceTransform {
  private:
   // Returns the length up to the third 0x00, or 0 when it has fewer.
   static size_t PrefixLength(const rocksdb::Slice& key) {
-    int zeros = 0;
-    for (size_t i = 0; i < key.size(); ++i) {
-      if (key[i] == '\0' && ++zeros == 3) return i + 1;
+    const char* begin = key.data();
+    const char* end = begin + key.size();
+    const char* at = begin;
+    for (int zeros = 0; zeros < 3; ++zeros) {
+      at = static_cast<const char*>(std::memchr(at, '\0', end - at));
+      if (at == nullptr) return 0;
+      ++at;
     }
-    return 0;
+    return at - begin;
   }
 };
 
@@ -349,9 +443,40 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   rocksdb::WriteBatch write_batch;
   // Import commit markers the batch adds (true) or removes (false).
   std::vector<std::pair<std::pair<uint32_t, uint64_t>, bool>> marks;
+  // The run being built for each origin whose entries the batch puts.
+  std::map<uint32_t, RunBuilder> runs;
+  auto put_run = [&](uint32_t origin, RunBuilder& run) {
+    std::string key = LogKey(origin, run.first());
+    std::string_view value = run.value();
+    write_batch.Put(Family(kEntries), key, rocksdb::Slice(value.data(), value.size()));
+    run.Clear();
+  };
+  // The lowest sequence each origin's log is cut at by this batch.
+  std::map<uint32_t, uint64_t> cuts;
+
   for (size_t offset = 0; offset < batch.data_.size();) {
     Batch::Op op = batch.Next(&offset);
     rocksdb::Slice key(op.key.data(), op.key.size());
+    if (op.family == kEntries) {
+      uint32_t origin = static_cast<uint32_t>(GetBigEndian(op.key.data(), 4));
+      uint64_t sequence = GetBigEndian(op.key.data() + 4, 8);
+      RunBuilder& run = runs[origin];
+      if (op.is_delete) {
+        if (!run.empty()) put_run(origin, run);
+        auto cut = cuts.find(origin);
+        if (cut != cuts.end() && cut->second <= sequence) continue;
+        cuts[origin] = sequence;
+        if (absl::Status status = CutLog(origin, sequence, &write_batch); !status.ok()) {
+          return status;
+        }
+      } else if (run.Extends(sequence)) {
+        run.Add(op.value);
+      } else {
+        if (!run.empty()) put_run(origin, run);
+        run.Start(sequence, op.value);
+      }
+      continue;
+    }
     if (op.family == kMeta) {
       if (auto mark = ParseImportMarkKey(op.key); mark.has_value()) {
         marks.emplace_back(*mark, !op.is_delete);
@@ -363,6 +488,10 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
       write_batch.Put(Family(op.family), key, rocksdb::Slice(op.value.data(), op.value.size()));
     }
   }
+  for (auto& [origin, run] : runs) {
+    if (!run.empty()) put_run(origin, run);
+  }
+
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   absl::Status status = FromRocks(db_->Write(write_options, &write_batch), Tr("write"));
@@ -377,6 +506,47 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
     }
   }
   return status;
+}
+
+absl::Status Store::CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch* write_batch) {
+  std::string prefix = OriginKey(origin);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
+  // The run holding `first` keeps the entries before it.
+  it->SeekForPrev(LogKey(origin, first));
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    uint64_t run_first = GetBigEndian(it->key().data() + 4, 8);
+    if (run_first < first) {
+      RunBuilder kept;
+      bool cut = false;
+      RunWalk walk = ForEachInRun(
+          run_first, std::string_view(it->value().data(), it->value().size()),
+          [&](uint64_t sequence, std::string_view encoded) {
+            if (sequence >= first) {
+              cut = true;
+              return false;
+            }
+            if (kept.empty()) {
+              kept.Start(sequence, encoded);
+            } else {
+              kept.Add(encoded);
+            }
+            return true;
+          });
+      if (walk == RunWalk::kDamaged) return DamagedRun(origin, run_first);
+      if (cut) {
+        std::string_view value = kept.value();
+        write_batch->Put(Family(kEntries), it->key(), rocksdb::Slice(value.data(), value.size()));
+      }
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), Tr("read"));
+  // Every run from `first` on goes.
+  for (it->Seek(LogKey(origin, first)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    write_batch->Delete(Family(kEntries), it->key());
+  }
+  return FromRocks(it->status(), Tr("read"));
 }
 
 absl::Status Store::LoadImportMarks() {
@@ -403,12 +573,13 @@ bool Store::Visible(const CellRevision& cell) const {
 
 absl::StatusOr<std::optional<std::string>> Store::GetEntry(uint32_t origin,
                                                            uint64_t sequence) const {
-  std::string value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), Family(kEntries), LogKey(origin, sequence), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) return FromRocks(status, Tr("read"));
-  return value;
+  std::optional<std::string> found;
+  absl::Status status = ScanEntries(origin, sequence, [&](uint64_t at, std::string_view encoded) {
+    if (at == sequence) found = std::string(encoded);
+    return false;
+  });
+  if (!status.ok()) return status;
+  return found;
 }
 
 absl::StatusOr<std::optional<entry::Head>> Store::GetHead(uint32_t origin,
@@ -469,10 +640,21 @@ absl::Status Store::ScanEntries(
   std::string prefix = OriginKey(origin);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
-  for (it->Seek(LogKey(origin, first_sequence)); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    uint64_t sequence = GetBigEndian(it->key().data() + 4, 8);
-    if (!visit(sequence, std::string_view(it->value().data(), it->value().size()))) break;
+  // Start at the run holding `first_sequence`, or at the first run after it.
+  std::string start = LogKey(origin, first_sequence);
+  it->SeekForPrev(start);
+  if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(start);
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t run_first = GetBigEndian(it->key().data() + 4, 8);
+    bool stopped = false;
+    RunWalk walk = ForEachInRun(run_first, std::string_view(it->value().data(), it->value().size()),
+                                [&](uint64_t sequence, std::string_view encoded) {
+                                  if (sequence < first_sequence) return true;
+                                  stopped = !visit(sequence, encoded);
+                                  return !stopped;
+                                });
+    if (walk == RunWalk::kDamaged) return DamagedRun(origin, run_first);
+    if (stopped) break;
   }
   return FromRocks(it->status(), Tr("read"));
 }
@@ -583,8 +765,35 @@ absl::Status Store::ScanCells(std::string_view indicator, std::string_view regio
 
 absl::Status Store::CorruptEntryForTest(uint32_t origin, uint64_t sequence,
                                         std::string_view bytes) {
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), Family(kEntries), LogKey(origin, sequence),
-                            rocksdb::Slice(bytes.data(), bytes.size())),
+  // Rewrites the run holding the entry with `bytes` in its place.
+  std::string prefix = OriginKey(origin);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
+  it->SeekForPrev(LogKey(origin, sequence));
+  std::string key = LogKey(origin, sequence);
+  RunBuilder run;
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    uint64_t run_first = GetBigEndian(it->key().data() + 4, 8);
+    bool holds = false;
+    ForEachInRun(run_first, std::string_view(it->value().data(), it->value().size()),
+                 [&](uint64_t at, std::string_view encoded) {
+                   holds = holds || at == sequence;
+                   std::string_view part = at == sequence ? bytes : encoded;
+                   if (run.empty()) {
+                     run.Start(at, part);
+                   } else {
+                     run.Add(part);
+                   }
+                   return true;
+                 });
+    if (holds) key = LogKey(origin, run_first);
+    if (!holds) run.Start(sequence, bytes);
+  } else {
+    run.Start(sequence, bytes);
+  }
+  std::string_view value = run.value();
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), Family(kEntries), key,
+                            rocksdb::Slice(value.data(), value.size())),
                    "write");
 }
 

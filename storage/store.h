@@ -61,6 +61,9 @@ class Batch {
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
+  // Entries of an origin are put in sequence order past those stored (or
+  // past a DeleteEntriesFrom). Consecutive entries of one batch are stored
+  // together in runs, see store.cc.
   void PutEntry(uint32_t origin, uint64_t sequence, std::string_view encoded);
   void PutHead(const entry::Head& head);
   void PutTip(const Tip& tip);
@@ -72,7 +75,12 @@ class Batch {
   void PutImportCommitted(uint32_t origin, uint64_t import_id, uint64_t commit_sequence);
   // Removals, for a fork resolution that drops the entries of a losing
   // chain. Removing a key that is not stored changes nothing.
-  void DeleteEntry(uint32_t origin, uint64_t sequence);
+  //
+  // Removes entry `first_sequence` of `origin` and every later entry of it.
+  // Store::Write reads the stored log to do this, so no other write of the
+  // origin's entries may run at the same time, and the batch should put no
+  // entries of the origin.
+  void DeleteEntriesFrom(uint32_t origin, uint64_t first_sequence);
   void DeleteHead(uint32_t origin, uint64_t sequence);
   void DeleteTip(uint32_t origin);
   void DeleteCell(const CellRevision& cell);
@@ -212,6 +220,9 @@ class Store {
                                                         std::string_view region,
                                                         std::string_view period) const;
   absl::Status LoadImportMarks();
+  // Adds to `write_batch` the removal of entry `first` of `origin` and of
+  // every later entry, rewriting the run that holds `first`.
+  absl::Status CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch* write_batch);
   // Returns false for a revision of an import whose commit is not stored.
   bool Visible(const CellRevision& cell) const;
 

@@ -565,9 +565,9 @@ absl::Status Receiver::DropFrom(uint32_t origin, uint64_t first, storage::Batch*
   if (dropped.ok()) batch->PutMeta(OriginMetaKey(kDroppedChainPrefix, origin),
                                    dropped->SerializeAsString());
 
+  batch->DeleteEntriesFrom(origin, first);
   absl::Status status = store_->ScanEntries(origin, first, [&](uint64_t sequence,
                                                               std::string_view encoded) {
-    batch->DeleteEntry(origin, sequence);
     batch->DeleteHead(origin, sequence);
     batch->DeleteMeta(EntryMetaKey(kVoidPrefix, origin, sequence));
     batch->DeleteMeta(EntryMetaKey(kFuturePrefix, origin, sequence));

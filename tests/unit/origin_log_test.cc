@@ -219,12 +219,139 @@ TEST(StoreBatchTest, RollbackDropsLaterChangesOnly) {
   batch.Clear();
   EXPECT_TRUE(batch.empty());
   batch.DeleteMeta("kept");
-  batch.DeleteEntry(320000, 1);
+  batch.DeleteEntriesFrom(320000, 2);
   EXPECT_EQ(batch.entry_count(), 0u);
   ASSERT_TRUE(store->Write(batch, false).ok());
   EXPECT_FALSE(store->GetMeta("kept")->has_value());
-  EXPECT_FALSE(store->GetEntry(320000, 1)->has_value());
-  EXPECT_EQ(**store->GetEntry(320000, 2), large);
+  EXPECT_EQ(**store->GetEntry(320000, 1), "first");
+  EXPECT_FALSE(store->GetEntry(320000, 2)->has_value());
+}
+
+// An entry's stand-in bytes: distinct per origin and sequence, and of varied
+// length, so runs close on the byte limit as well as the count.
+std::string FakeEntry(uint32_t origin, uint64_t sequence) {
+  return std::to_string(origin) + "/" + std::to_string(sequence) +
+         std::string(sequence % 7 == 0 ? 3000 : 40, 'e');
+}
+
+std::vector<uint64_t> Scanned(const storage::Store& store, uint32_t origin, uint64_t first,
+                              size_t limit = 1000) {
+  std::vector<uint64_t> sequences;
+  absl::Status status = store.ScanEntries(origin, first, [&](uint64_t sequence, std::string_view e) {
+    EXPECT_EQ(e, FakeEntry(origin, sequence));
+    sequences.push_back(sequence);
+    return sequences.size() < limit;
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  return sequences;
+}
+
+std::vector<uint64_t> Iota(uint64_t first, uint64_t last) {
+  std::vector<uint64_t> out;
+  for (uint64_t s = first; s <= last; ++s) out.push_back(s);
+  return out;
+}
+
+class StoreRunsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *storage::Store::Open(testing::MakeTempDir("runs"), {.create_if_missing = true});
+    // Origin 320000 gets 200 entries in one batch, its neighbours one each
+    // around it, so scans must stop at the origin's edges.
+    storage::Batch batch;
+    batch.PutEntry(kOrigin - 1, 1, FakeEntry(kOrigin - 1, 1));
+    for (uint64_t sequence = 1; sequence <= 200; ++sequence) {
+      batch.PutEntry(kOrigin, sequence, FakeEntry(kOrigin, sequence));
+      if (sequence % 50 == 0) batch.PutMeta("between/" + std::to_string(sequence), "x");
+    }
+    batch.PutEntry(kOrigin + 1, 1, FakeEntry(kOrigin + 1, 1));
+    ASSERT_TRUE(store_->Write(batch, false).ok());
+  }
+
+  void Put(uint64_t first, uint64_t last) {
+    storage::Batch batch;
+    for (uint64_t sequence = first; sequence <= last; ++sequence) {
+      batch.PutEntry(kOrigin, sequence, FakeEntry(kOrigin, sequence));
+    }
+    ASSERT_TRUE(store_->Write(batch, false).ok());
+  }
+
+  void Cut(std::vector<uint64_t> firsts) {
+    storage::Batch batch;
+    for (uint64_t first : firsts) batch.DeleteEntriesFrom(kOrigin, first);
+    ASSERT_TRUE(store_->Write(batch, false).ok());
+  }
+
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(StoreRunsTest, EveryEntryReadsBackByKeyAndInScans) {
+  for (uint64_t sequence = 1; sequence <= 200; ++sequence) {
+    absl::StatusOr<std::optional<std::string>> entry = store_->GetEntry(kOrigin, sequence);
+    ASSERT_TRUE(entry.ok() && entry->has_value()) << sequence;
+    EXPECT_EQ(**entry, FakeEntry(kOrigin, sequence));
+  }
+  EXPECT_FALSE(store_->GetEntry(kOrigin, 201)->has_value());
+  EXPECT_FALSE(store_->GetEntry(kOrigin, 0)->has_value());
+  EXPECT_EQ(**store_->GetEntry(kOrigin + 1, 1), FakeEntry(kOrigin + 1, 1));
+  EXPECT_FALSE(store_->GetEntry(kOrigin + 1, 2)->has_value());
+
+  EXPECT_EQ(Scanned(*store_, kOrigin, 1), Iota(1, 200));
+  for (uint64_t first : {2, 63, 64, 65, 66, 128, 199, 200}) {
+    EXPECT_EQ(Scanned(*store_, kOrigin, first), Iota(first, 200)) << first;
+  }
+  EXPECT_TRUE(Scanned(*store_, kOrigin, 201).empty());
+  EXPECT_EQ(Scanned(*store_, kOrigin, 60, 10), Iota(60, 69));
+  EXPECT_EQ(Scanned(*store_, kOrigin - 1, 1), Iota(1, 1));
+  EXPECT_EQ(Scanned(*store_, kOrigin + 1, 1), Iota(1, 1));
+}
+
+TEST_F(StoreRunsTest, CutKeepsWhatLiesBeforeIt) {
+  for (uint64_t cut : {150, 129, 65, 64, 2}) {
+    Cut({cut});
+    EXPECT_EQ(Scanned(*store_, kOrigin, 1), Iota(1, cut - 1)) << cut;
+    EXPECT_FALSE(store_->GetEntry(kOrigin, cut)->has_value()) << cut;
+    EXPECT_EQ(**store_->GetEntry(kOrigin, cut - 1), FakeEntry(kOrigin, cut - 1)) << cut;
+  }
+  // The log grows again from the cut, and other origins never moved.
+  Put(2, 90);
+  EXPECT_EQ(Scanned(*store_, kOrigin, 1), Iota(1, 90));
+  EXPECT_EQ(Scanned(*store_, kOrigin, 45), Iota(45, 90));
+  EXPECT_EQ(Scanned(*store_, kOrigin - 1, 1), Iota(1, 1));
+  EXPECT_EQ(Scanned(*store_, kOrigin + 1, 1), Iota(1, 1));
+  Cut({1});
+  EXPECT_TRUE(Scanned(*store_, kOrigin, 1).empty());
+  EXPECT_EQ(Scanned(*store_, kOrigin + 1, 1), Iota(1, 1));
+}
+
+TEST_F(StoreRunsTest, LowestCutOfABatchWins) {
+  Cut({150, 120, 170});
+  EXPECT_EQ(Scanned(*store_, kOrigin, 1), Iota(1, 119));
+}
+
+TEST_F(StoreRunsTest, EntriesOfSeparateWritesJoin) {
+  Cut({101});
+  Put(101, 101);
+  Put(102, 103);
+  Put(104, 104);
+  EXPECT_EQ(Scanned(*store_, kOrigin, 99), Iota(99, 104));
+  EXPECT_EQ(**store_->GetEntry(kOrigin, 103), FakeEntry(kOrigin, 103));
+}
+
+TEST_F(StoreRunsTest, DamageIsReportedNotSkipped) {
+  // One entry inside a run changes and its neighbours stay.
+  ASSERT_TRUE(store_->CorruptEntryForTest(kOrigin, 70, "altered").ok());
+  EXPECT_EQ(**store_->GetEntry(kOrigin, 70), "altered");
+  EXPECT_EQ(**store_->GetEntry(kOrigin, 69), FakeEntry(kOrigin, 69));
+  EXPECT_EQ(**store_->GetEntry(kOrigin, 71), FakeEntry(kOrigin, 71));
+
+  // A stored value that claims to be a run but is cut short.
+  ASSERT_TRUE(store_->CorruptEntryForTest(kOrigin + 1, 1, std::string("\xB5\x05" "ab")).ok());
+  absl::StatusOr<std::optional<std::string>> damaged = store_->GetEntry(kOrigin + 1, 1);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(damaged.status().message(),
+            "stored entries of origin 320001 from sequence 1 are damaged");
 }
 
 TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
