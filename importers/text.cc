@@ -161,17 +161,29 @@ absl::Status CheckNotMojibake(std::string_view text, std::string_view file_name)
     // whole output is valid UTF-8 exactly when each piece's output is. A
     // real Chinese file fails at its first line with Chinese text, and a
     // large file is never copied whole.
+    //
+    // Some Chinese characters are byte pairs in GB18030 that also read as
+    // UTF-8 (女 is C5 AE, which is Ů), so valid output alone proves nothing
+    // for a file with few kinds of Chinese characters. Damaged text comes
+    // back as Chinese: most of what the conversion recovers must be CJK.
     constexpr size_t kPiece = 1 << 20;
-    bool has_non_ascii = false;
+    size_t recovered = 0;
+    size_t recovered_cjk = 0;
     for (size_t start = 0; start < text.size();) {
       size_t end = text.find('\n', std::min(text.size(), start + kPiece));
       end = end == std::string_view::npos ? text.size() : end + 1;
       absl::StatusOr<std::string> gb = Utf8ToGb18030(text.substr(start, end - start));
       if (!gb.ok() || !IsValidUtf8(*gb)) return absl::OkStatus();
-      for (char ch : *gb) has_non_ascii |= static_cast<uint8_t>(ch) >= 0x80;
+      for (size_t at = 0; at < gb->size();) {
+        int32_t c = NextCodePoint(*gb, &at);
+        if (c < 0) ++at;
+        if (c < 0x80) continue;
+        ++recovered;
+        if (IsCjk(c)) ++recovered_cjk;
+      }
       start = end;
     }
-    if (has_non_ascii) {
+    if (recovered_cjk > 0 && recovered_cjk * 2 >= recovered) {
       return Unreadable(file_name,
                         i18n::Tr("its text is UTF-8 that was read as GBK and saved again"));
     }

@@ -575,6 +575,18 @@ TEST(ImportBadInput, LateMojibakeIsFound) {
   EXPECT_TRUE(result.ok()) << result.status();
 }
 
+TEST(ImportBadInput, FewChineseCharactersAreNotMojibake) {
+  // Found by the benchmark: a file whose only Chinese is the unit 女=100
+  // was refused, as 女 in GB18030 (C5 AE) happens to be valid UTF-8.
+  std::string bytes = "indicator,region,period,value,unit\n";
+  for (int year = 2001; year <= 2006; ++year) {
+    bytes += "sex_ratio_census,320000," + std::to_string(year) + ",104.1,女=100\n";
+  }
+  absl::StatusOr<ParseResult> result = Parse(bytes, "320000", "sex-ratio.csv");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->observations.size(), 6u);
+}
+
 TEST(ImportBadInput, RowErrorsNameLineColumnValueAndReason) {
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   struct Case {
