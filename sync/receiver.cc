@@ -68,8 +68,49 @@ std::string EncodeResolution(const ForkDecision& decision,
 }
 
 // A record counts only when its origin owns the province of its region.
-bool OriginOwnsRegion(uint32_t origin, const std::string& region) {
-  return region.size() == 6 && region.substr(0, 2) + "0000" == std::to_string(origin);
+bool OriginOwnsRegion(uint32_t origin, std::string_view region) {
+  if (region.size() != 6 || region[0] < '1' || region[0] > '9' || region[1] < '0' ||
+      region[1] > '9') {
+    return false;
+  }
+  return static_cast<uint32_t>((region[0] - '0') * 10 + (region[1] - '0')) * 10000 == origin;
+}
+
+// Works out what the entry changes besides the log, as far as the entry
+// alone tells.
+Receiver::Checked::Effect EffectOf(uint32_t origin, uint64_t sequence, std::string_view encoded) {
+  Receiver::Checked::Effect effect;
+  absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
+  if (!view.ok()) return effect;
+  effect.kind = view->kind;
+  effect.created_ms = view->created_ms;
+  if (view->kind == proto::ENTRY_KIND_RECORD) {
+    proto::Record record;
+    if (!record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
+      effect.void_reason = "damaged record body";
+    } else if (!OriginOwnsRegion(origin, record.region())) {
+      // Stored and relayed, never applied: only a region's own province
+      // writes it.
+      effect.void_reason =
+          Tr("region {} is outside the province of origin {}", record.region(), origin);
+    } else {
+      effect.cell = storage::CellRevision{std::move(*record.mutable_indicator()),
+                                          std::move(*record.mutable_region()),
+                                          std::move(*record.mutable_period()),
+                                          record.revision(),
+                                          origin,
+                                          sequence,
+                                          record.import_id()};
+    }
+  } else if (view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
+    proto::ImportCommit commit;
+    if (commit.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) &&
+        commit.import_id() != 0 && commit.first_sequence() >= commit.import_id() &&
+        commit.first_sequence() < sequence) {
+      effect.committed_import = commit.import_id();
+    }
+  }
+  return effect;
 }
 
 }  // namespace
@@ -228,9 +269,17 @@ Receiver::Checked Receiver::Check(const proto::Range& range) const {
       membership_->SigningKey(range.origin(), range.head().sequence());
   if (!key.has_value()) {
     return Checked{absl::NotFoundError(Tr("origin {} has no key for sequence {} in the manifest",
-                                          range.origin(), range.head().sequence()))};
+                                          range.origin(), range.head().sequence())),
+                   {}};
   }
-  return Checked{VerifyRange(range, *key)};
+  Checked checked{VerifyRange(range, *key), {}};
+  if (!checked.hashes.ok()) return checked;
+  checked.effects.reserve(range.entries_size());
+  for (int i = 0; i < range.entries_size(); ++i) {
+    checked.effects.push_back(
+        EffectOf(range.origin(), range.first_sequence() + i, range.entries(i)));
+  }
+  return checked;
 }
 
 Receiver::Result Receiver::Apply(const proto::Range& range) { return Apply(range, Check(range)); }
@@ -340,11 +389,11 @@ Receiver::Result Receiver::ApplyLocked(const proto::Range& range, const Checked&
                                   "node does not have",
                                   tip.sequence + 1, last));
   }
-  return Store(range, *hashes, tip.sequence + 1 - first);
+  return Store(range, checked, tip.sequence + 1 - first);
 }
 
-Receiver::Result Receiver::Store(const proto::Range& range,
-                                 const std::vector<crypto::Hash>& hashes, uint64_t skip) {
+Receiver::Result Receiver::Store(const proto::Range& range, const Checked& checked,
+                                 uint64_t skip) {
   uint32_t origin = range.origin();
   storage::Batch batch;
   Result result;
@@ -354,18 +403,15 @@ Receiver::Result Receiver::Store(const proto::Range& range,
     batch.PutEntry(origin, sequence, range.entries(i));
     result.stored_bytes += range.entries(i).size();
     ++result.stored_entries;
-    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
-    if (view.ok() && view->created_ms > future_limit) {
+    if (checked.effects[i].created_ms > future_limit) {
       // Time never decides order or validity; a far-future stamp is only
       // reported.
       batch.PutMeta(EntryMetaKey(kFuturePrefix, origin, sequence),
-                    std::to_string(view->created_ms));
+                    std::to_string(checked.effects[i].created_ms));
     }
   }
-  if (absl::Status status = AddEffects(range, skip, &batch); !status.ok()) {
-    return Rejected("storage", std::string(status.message()));
-  }
-  entry::Head head{origin, range.head().sequence(), hashes.back(), {}};
+  AddEffects(range, checked, skip, &batch);
+  entry::Head head{origin, range.head().sequence(), checked.hashes->back(), {}};
   std::memcpy(head.signature.data(), range.head().signature().data(), crypto::kSignatureSize);
   batch.PutHead(head);
   batch.PutTip(storage::Tip{origin, head.sequence, head.hash});
@@ -381,8 +427,8 @@ Receiver::Result Receiver::Store(const proto::Range& range,
   return result;
 }
 
-absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
-                                  storage::Batch* batch) {
+void Receiver::AddEffects(const proto::Range& range, const Checked& checked, uint64_t skip,
+                          storage::Batch* batch) {
   // A record of an import is indexed as it arrives, tagged with its import;
   // the index shows it once the import's commit entry is stored. An import's
   // records lie between its id (the sequence where its job began) and its
@@ -396,45 +442,31 @@ absl::Status Receiver::AddEffects(const proto::Range& range, uint64_t skip,
 
   for (int i = static_cast<int>(skip); i < range.entries_size(); ++i) {
     uint64_t sequence = range.first_sequence() + i;
-    absl::StatusOr<entry::EntryView> view = entry::Decode(range.entries(i));
-    if (!view.ok()) continue;
-    IndexCoordinationEntry(view->kind, origin, sequence, batch);
+    const Checked::Effect& effect = checked.effects[i];
+    if (effect.kind == proto::ENTRY_KIND_UNSPECIFIED) continue;
+    IndexCoordinationEntry(effect.kind, origin, sequence, batch);
 
-    if (view->kind == proto::ENTRY_KIND_RECORD) {
-      proto::Record record;
-      if (!record.ParseFromArray(view->body.data(), static_cast<int>(view->body.size()))) {
-        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), "damaged record body");
+    if (effect.kind == proto::ENTRY_KIND_RECORD) {
+      if (!effect.void_reason.empty()) {
+        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), effect.void_reason);
         continue;
       }
-      if (!OriginOwnsRegion(origin, record.region())) {
-        // Stored and relayed, never applied: only a region's own province
-        // writes it.
+      uint64_t import_id = effect.cell->import_id;
+      if (import_id > sequence || committed(import_id)) {
         batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence),
-                       Tr("region {} is outside the province of origin {}", record.region(),
-                          origin));
+                       Tr("record names import {}, which cannot hold it", import_id));
         continue;
       }
-      if (record.import_id() > sequence || committed(record.import_id())) {
-        batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence),
-                       Tr("record names import {}, which cannot hold it", record.import_id()));
-        continue;
-      }
-      batch->PutCell(storage::CellRevision{record.indicator(), record.region(), record.period(),
-                                           record.revision(), origin, sequence,
-                                           record.import_id()});
-    } else if (view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
-      proto::ImportCommit commit;
-      if (!commit.ParseFromArray(view->body.data(), static_cast<int>(view->body.size())) ||
-          commit.import_id() == 0 || commit.first_sequence() < commit.import_id() ||
-          commit.first_sequence() >= sequence || committed(commit.import_id())) {
+      batch->PutCell(*effect.cell);
+    } else if (effect.kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
+      if (effect.committed_import == 0 || committed(effect.committed_import)) {
         batch->PutMeta(EntryMetaKey(kVoidPrefix, origin, sequence), "damaged import commit");
         continue;
       }
-      batch->PutImportCommitted(origin, commit.import_id(), sequence);
-      committed_here.insert(commit.import_id());
+      batch->PutImportCommitted(origin, effect.committed_import, sequence);
+      committed_here.insert(effect.committed_import);
     }
   }
-  return absl::OkStatus();
 }
 
 Receiver::Result Receiver::RecordFork(const proto::Range& theirs, uint64_t sequence) {

@@ -90,6 +90,19 @@ class Receiver {
     // signature, DataLoss for the chain, InvalidArgument for decoding, and
     // NotFound when the manifest gives the origin no key.
     absl::StatusOr<std::vector<crypto::Hash>> hashes;
+    // What each entry changes besides the log, worked out from the entry
+    // alone, so the storing thread only adds what the store decides.
+    struct Effect {
+      proto::EntryKind kind = proto::ENTRY_KIND_UNSPECIFIED;
+      int64_t created_ms = 0;
+      // Why the entry never counts, whatever the store holds; empty if not.
+      std::string void_reason;
+      // A record's cell revision, its import still to be checked.
+      std::optional<storage::CellRevision> cell;
+      // An import commit's import id; 0 for a damaged commit.
+      uint64_t committed_import = 0;
+    };
+    std::vector<Effect> effects;
   };
   Checked Check(const proto::Range& range) const;
 
@@ -121,8 +134,7 @@ class Receiver {
                                                                const crypto::PublicKey& key);
 
  private:
-  Result Store(const proto::Range& range, const std::vector<crypto::Hash>& hashes,
-               uint64_t skip);
+  Result Store(const proto::Range& range, const Checked& checked, uint64_t skip);
   // A stored decision and, when this node saw the evidence, the kept
   // chain's hash at the fork sequence.
   struct Resolution {
@@ -140,7 +152,8 @@ class Receiver {
   // Adds to `batch` the removal of the stored entries of `origin` from
   // `first` on. REQUIRES: mu_ held.
   absl::Status DropFrom(uint32_t origin, uint64_t first, storage::Batch* batch);
-  absl::Status AddEffects(const proto::Range& range, uint64_t skip, storage::Batch* batch);
+  void AddEffects(const proto::Range& range, const Checked& checked, uint64_t skip,
+                  storage::Batch* batch);
 
   storage::Store* const store_;
   const Membership* const membership_;
