@@ -68,9 +68,13 @@ void Print(const std::string& name, double value, const std::string& unit) {
   std::fflush(stdout);
 }
 
+// Thrown by Fail and caught in main, so that the stack unwinds and each
+// Federation stops the nodes it started.
+struct Failed {};
+
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "%s failed\n", what.c_str());
-  std::exit(1);
+  throw Failed{};
 }
 
 // Returns the pid of the yreb-node process started with `config`, or -1.
@@ -476,7 +480,11 @@ int main(int argc, char** argv) {
     std::cout << LongCsv("320000", Flag(argc, argv, "first-cell", 0), sizes.import_rows);
     return 0;
   }
-  if (steps == "all" || steps == "two-nodes") RunTwoNodes(sizes);
-  if (steps == "all" || steps == "propagation") RunPropagation(sizes);
+  try {
+    if (steps == "all" || steps == "two-nodes") RunTwoNodes(sizes);
+    if (steps == "all" || steps == "propagation") RunPropagation(sizes);
+  } catch (const Failed&) {
+    return 1;
+  }
   return 0;
 }
