@@ -155,7 +155,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
                                       record.value());
       }
       if (++in_chunk >= chunk) {
-        if (absl::Status status = context.Flush(); !status.ok()) return status;
+        // The import's cells are distinct, so the next chunk's lookups need
+        // not see this one: it is written while the next is built.
+        if (absl::Status status = context.StartFlush(); !status.ok()) return status;
         if (absl::Status status = cells->Refresh(); !status.ok()) return status;
         in_chunk = 0;
       }

@@ -439,7 +439,16 @@ Store::~Store() {
 
 rocksdb::ColumnFamilyHandle* Store::Family(int id) const { return families_[id]; }
 
+void Store::FailWritesForTest(absl::Status status) {
+  std::lock_guard<std::mutex> lock(write_failure_mu_);
+  write_failure_ = std::move(status);
+}
+
 absl::Status Store::Write(const Batch& batch, bool sync) {
+  {
+    std::lock_guard<std::mutex> lock(write_failure_mu_);
+    if (!write_failure_.ok()) return write_failure_;
+  }
   rocksdb::WriteBatch write_batch;
   // Import commit markers the batch adds (true) or removes (false).
   std::vector<std::pair<std::pair<uint32_t, uint64_t>, bool>> marks;

@@ -200,6 +200,9 @@ class Store {
   // Writes raw bytes under an entry key, bypassing every check. For tests
   // that simulate disk corruption only.
   absl::Status CorruptEntryForTest(uint32_t origin, uint64_t sequence, std::string_view bytes);
+  // Makes every later Write fail with `status` and store nothing, as a full
+  // disk would; OkStatus ends it. For tests only.
+  void FailWritesForTest(absl::Status status);
 
   // Returns the approximate size of the live data files in bytes.
   uint64_t ApproximateSize() const;
@@ -227,6 +230,8 @@ class Store {
   bool Visible(const CellRevision& cell) const;
 
   std::unique_ptr<rocksdb::DB> db_;
+  mutable std::mutex write_failure_mu_;
+  absl::Status write_failure_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   // (origin, import id) of every stored import commit. A few per import, so
   // it stays small; kept in memory so that index reads need no extra lookup.

@@ -39,8 +39,39 @@ uint64_t AppendContext::Append(proto::EntryKind kind, std::string_view body) {
 }
 
 absl::Status AppendContext::Flush() {
+  if (absl::Status status = FinishFlush(); !status.ok()) return status;
   ++flushes_;
   return log_->WriteBatch(*this);
+}
+
+absl::Status AppendContext::StartFlush() {
+  if (absl::Status status = FinishFlush(); !status.ok()) return status;
+  ++flushes_;
+  if (batch_->empty()) return absl::OkStatus();
+  log_->Seal(*this);
+  storage::Batch* full = batch_;
+  batch_ = full == &batches_[0] ? &batches_[1] : &batches_[0];
+  in_flight_ = std::async(std::launch::async,
+                          [log = log_, full, tip = tip_, head = last_head_sequence_] {
+                            absl::Status status = log->Commit(*full, tip, head);
+                            full->Clear();
+                            return status;
+                          });
+  return absl::OkStatus();
+}
+
+absl::Status AppendContext::FinishFlush() {
+  if (!in_flight_.valid()) return absl::OkStatus();
+  absl::Status status = in_flight_.get();
+  if (!status.ok()) {
+    // What was appended since chains onto entries that were never stored.
+    batch_->Clear();
+    std::lock_guard<std::mutex> lock(log_->mu_);
+    tip_ = log_->durable_tip_;
+    last_head_sequence_ = log_->durable_head_sequence_;
+    if (write_failure_.ok()) write_failure_ = status;
+  }
+  return status;
 }
 
 absl::StatusOr<std::unique_ptr<OriginLog>> OriginLog::Open(storage::Store* store,
@@ -141,12 +172,11 @@ void OriginLog::WriterLoop() {
 }
 
 void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
-  storage::Batch batch;
   std::unordered_map<std::string, std::string> scratch;
   AppendContext context;
   context.log_ = this;
   context.store_ = store_;
-  context.batch_ = &batch;
+  context.batch_ = &context.batches_[0];
   context.scratch_ = &scratch;
   context.now_ms_ = NowMs();
   {
@@ -156,14 +186,18 @@ void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
   context.last_head_sequence_ = durable_head_sequence_;
 
   std::vector<absl::Status> results;
+  // The newest sequence each job appended (or the tip before it).
+  std::vector<uint64_t> last_sequences;
   results.reserve(jobs.size());
+  last_sequences.reserve(jobs.size());
   for (auto& [job, done] : jobs) {
     // A failed write inside an earlier job's Flush blocks the rest.
     if (std::optional<std::string> reason = blocked_reason(); reason.has_value()) {
       results.push_back(absl::FailedPreconditionError(*reason));
+      last_sequences.push_back(0);
       continue;
     }
-    size_t mark = batch.Mark();
+    size_t mark = context.batch().Mark();
     size_t flushes_before = context.flushes_;
     storage::Tip tip_before = context.tip_;
     uint64_t head_before = context.last_head_sequence_;
@@ -175,32 +209,54 @@ void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
     if (!status.ok() && context.flushes_ == flushes_before) {
       // Undo what the failed job appended; a job that flushed keeps its
       // staged entries, which count only behind a commit marker.
-      batch.RollbackTo(mark);
+      context.batch().RollbackTo(mark);
       context.tip_ = tip_before;
       context.last_head_sequence_ = head_before;
     }
     results.push_back(status);
+    last_sequences.push_back(context.tip_.sequence);
   }
 
-  absl::Status write_status = WriteBatch(context);
+  absl::Status write_status = context.FinishFlush();
+  if (write_status.ok()) write_status = WriteBatch(context);
+  if (!write_status.ok() && context.write_failure_.ok()) context.write_failure_ = write_status;
+  uint64_t durable = durable_tip().sequence;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    absl::Status status = results[i].ok() ? write_status : results[i];
+    absl::Status status = results[i];
+    // A job that succeeded learns of a failed write that lost its entries,
+    // also of a write that a later job's flush began.
+    if (status.ok() && last_sequences[i] > durable) status = context.write_failure_;
     if (jobs[i].second) jobs[i].second(status);
   }
+}
+
+void OriginLog::Seal(AppendContext& context) {
+  if (context.tip_.sequence > context.last_head_sequence_) {
+    context.batch_->PutHead(
+        entry::SignHead(*key_, origin_, context.tip_.sequence, context.tip_.hash));
+    context.last_head_sequence_ = context.tip_.sequence;
+  }
+  context.batch_->PutTip(context.tip_);
 }
 
 absl::Status OriginLog::WriteBatch(AppendContext& context) {
   storage::Batch& batch = *context.batch_;
   if (batch.empty()) return absl::OkStatus();
-
-  if (context.tip_.sequence > context.last_head_sequence_) {
-    batch.PutHead(entry::SignHead(*key_, origin_, context.tip_.sequence, context.tip_.hash));
-    context.last_head_sequence_ = context.tip_.sequence;
-  }
-  batch.PutTip(context.tip_);
-
-  absl::Status status = store_->Write(batch, options_.sync);
+  Seal(context);
+  absl::Status status = Commit(batch, context.tip_, context.last_head_sequence_);
   batch.Clear();
+  if (!status.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    context.tip_ = durable_tip_;
+    context.last_head_sequence_ = durable_head_sequence_;
+    if (context.write_failure_.ok()) context.write_failure_ = status;
+  }
+  return status;
+}
+
+absl::Status OriginLog::Commit(const storage::Batch& batch, const storage::Tip& tip,
+                               uint64_t head_sequence) {
+  absl::Status status = store_->Write(batch, options_.sync);
   if (!status.ok()) {
     // The sequences of this group were never durable and may be reused, but
     // RocksDB refuses writes after such an error until the node restarts, so
@@ -210,19 +266,16 @@ absl::Status OriginLog::WriteBatch(AppendContext& context) {
         "space or fix the storage, then restart the node",
         status.message());
     spdlog::error("origin log write failed: origin={} sequence={} error={}", origin_,
-                  context.tip_.sequence, status.message());
+                  tip.sequence, status.message());
     BlockAppends(reason);
     std::lock_guard<std::mutex> lock(mu_);
     last_progress_ = std::chrono::steady_clock::now();
-    context.tip_ = durable_tip_;
-    context.last_head_sequence_ = durable_head_sequence_;
     return absl::UnavailableError(reason);
   }
-
   {
     std::lock_guard<std::mutex> lock(mu_);
-    durable_tip_ = context.tip_;
-    durable_head_sequence_ = context.last_head_sequence_;
+    durable_tip_ = tip;
+    durable_head_sequence_ = head_sequence;
     last_progress_ = std::chrono::steady_clock::now();
   }
   if (options_.on_commit) options_.on_commit();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,6 +47,11 @@ class AppendContext {
   // batch, for imports staged in chunks behind a commit marker. Entries
   // written by Flush stay in the log even when the job later fails.
   absl::Status Flush();
+  // As Flush, but returns as soon as the write has started, so the job can
+  // build the next chunk meanwhile. The write completes before the next
+  // Flush or StartFlush returns, or at the end of the group, and its error
+  // is returned there. Reads of the store may not see it before then.
+  absl::Status StartFlush();
 
   // Per-group scratch space for callers, e.g. the latest revision of cells
   // written earlier in the same group. Cleared at the start of each group.
@@ -63,6 +69,14 @@ class AppendContext {
   uint64_t last_head_sequence_ = 0;
   size_t flushes_ = 0;
   int64_t now_ms_ = 0;
+  // Waits for the write StartFlush began, if any. On its failure, drops
+  // what was appended since and returns the error.
+  absl::Status FinishFlush();
+  // The two batches a group alternates between; batch_ is one of them.
+  storage::Batch batches_[2];
+  std::future<absl::Status> in_flight_;
+  // The first failed write of the group.
+  absl::Status write_failure_;
 };
 
 class OriginLog {
@@ -75,8 +89,9 @@ class OriginLog {
     size_t max_group_jobs = 4096;
     // fsync the RocksDB write-ahead log before acknowledging.
     bool sync = true;
-    // Called on the writer thread after each durable write, e.g. to wake
-    // the senders of live replication streams.
+    // Called after each durable write, on the writer thread or on the
+    // thread of a StartFlush write, e.g. to wake the senders of live
+    // replication streams.
     std::function<void()> on_commit;
   };
 
@@ -126,6 +141,12 @@ class OriginLog {
   void WriterLoop();
   void RunGroup(std::deque<std::pair<Job, Done>> jobs);
   absl::Status WriteBatch(AppendContext& context);
+  // Adds the head and tip of the context's appends to its batch.
+  void Seal(AppendContext& context);
+  // Writes a sealed batch whose newest entry is `tip`, with a head up to
+  // `head_sequence`. On failure blocks appends and returns the error.
+  absl::Status Commit(const storage::Batch& batch, const storage::Tip& tip,
+                      uint64_t head_sequence);
 
   storage::Store* const store_;
   const crypto::PrivateKey* const key_;

@@ -127,6 +127,87 @@ TEST_F(OriginLogTest, FailedJobLeavesNoTrace) {
   EXPECT_TRUE(verified->ok) << verified->problem;
 }
 
+TEST_F(OriginLogTest, StartedFlushesStoreEveryChunk) {
+  auto log = OpenLog(/*head_interval=*/1024);
+  ASSERT_TRUE(log->Run([](sync::AppendContext& context) {
+                   for (int i = 1; i <= 10; ++i) {
+                     context.Append(proto::ENTRY_KIND_RECORD, "staged");
+                     if (i % 3 == 0) {
+                       if (absl::Status status = context.StartFlush(); !status.ok()) {
+                         return status;
+                       }
+                     }
+                   }
+                   return context.Flush();
+                 }).ok());
+  EXPECT_EQ(HeadSequences(), (std::vector<uint64_t>{3, 6, 9, 10}));
+  EXPECT_EQ((*store_->GetTip(kOrigin))->sequence, 10u);
+  EXPECT_EQ(log->durable_tip().sequence, 10u);
+  auto verified = sync::VerifyOriginLog(*store_, kOrigin, key_.public_key(), nullptr);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
+  EXPECT_EQ(verified->entries_checked, 10u);
+}
+
+TEST_F(OriginLogTest, FailedStartedFlushDropsLaterAppends) {
+  auto log = OpenLog();
+  absl::Status job_status;
+  absl::Status status = log->Run([&](sync::AppendContext& context) {
+    context.Append(proto::ENTRY_KIND_RECORD, "first chunk");
+    store_->FailWritesForTest(absl::ResourceExhaustedError("disk full"));
+    job_status = context.StartFlush();
+    if (!job_status.ok()) return job_status;
+    context.Append(proto::ENTRY_KIND_RECORD, "second chunk");
+    job_status = context.StartFlush();
+    return job_status;
+  });
+  store_->FailWritesForTest(absl::OkStatus());
+  // The write's error reaches the job at its next flush, and the group.
+  EXPECT_EQ(job_status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("disk full"), std::string::npos) << status.message();
+  EXPECT_FALSE(store_->GetTip(kOrigin)->has_value());
+  EXPECT_FALSE(store_->GetEntry(kOrigin, 1)->has_value());
+  EXPECT_EQ(log->durable_tip().sequence, 0u);
+  EXPECT_TRUE(log->blocked_reason().has_value());
+}
+
+TEST_F(OriginLogTest, EarlierJobsOfAGroupLearnOfALostWrite) {
+  auto log = OpenLog();
+  // Holds the writer so that the next two jobs form one group.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<absl::Status> holder, put, import;
+  log->Submit(
+      [&](sync::AppendContext&) {
+        released.wait();
+        return absl::OkStatus();
+      },
+      [&](absl::Status status) { holder.set_value(status); });
+  log->Submit(
+      [](sync::AppendContext& context) {
+        context.Append(proto::ENTRY_KIND_RECORD, "a single put");
+        return absl::OkStatus();
+      },
+      [&](absl::Status status) { put.set_value(status); });
+  log->Submit(
+      [&](sync::AppendContext& context) {
+        context.Append(proto::ENTRY_KIND_RECORD, "an import's chunk");
+        store_->FailWritesForTest(absl::ResourceExhaustedError("disk full"));
+        return context.Flush();
+      },
+      [&](absl::Status status) { import.set_value(status); });
+  release.set_value();
+  EXPECT_TRUE(holder.get_future().get().ok());
+  // The put was acknowledged OK before this fix, though its entry went
+  // down with the import's failed flush.
+  EXPECT_EQ(put.get_future().get().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(import.get_future().get().code(), absl::StatusCode::kUnavailable);
+  store_->FailWritesForTest(absl::OkStatus());
+  EXPECT_FALSE(store_->GetEntry(kOrigin, 1)->has_value());
+  EXPECT_FALSE(store_->GetTip(kOrigin)->has_value());
+}
+
 TEST_F(OriginLogTest, ReopenContinuesFromTip) {
   {
     auto log = OpenLog();
