@@ -107,6 +107,40 @@ uint64_t ProcStatusKib(pid_t pid, const std::string& field) {
   return 0;
 }
 
+// Returns the CPU time (user and system) `pid` has used, in clock ticks, or
+// -1 when it cannot be read.
+long long CpuTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(end_of_name + 2));
+  std::string field;
+  long long ticks = 0;
+  // Fields 3 to 15 of proc(5); utime and stime are the last two.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stoll(field);
+  }
+  return ticks;
+}
+
+// Waits until the node `pid` uses less than a tenth of a core over half a
+// second, for at most `limit`, and returns the seconds waited. The flushes
+// and compactions a step leaves behind would otherwise run inside the next
+// step's measurement, on the same two cores.
+double WaitQuiet(pid_t pid, std::chrono::seconds limit) {
+  Clock::time_point start = Clock::now();
+  const long long per_second = sysconf(_SC_CLK_TCK);
+  long long before = CpuTicks(pid);
+  for (int round = 0; round < limit.count() * 2 && before >= 0; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    long long now = CpuTicks(pid);
+    if (now < 0 || (now - before) * 20 < per_second) break;
+    before = now;
+  }
+  return SecondsSince(start);
+}
+
 uint64_t DirectoryBytes(const std::string& dir) {
   uint64_t bytes = 0;
   for (const auto& item : std::filesystem::recursive_directory_iterator(dir)) {
@@ -246,6 +280,8 @@ void RunTwoNodes(const Sizes& sizes) {
   if (tip != base + imported) Fail("import tip check");
 
   // 2. Initial sync of the whole log to an empty receiver.
+  pid_t origin_pid = FindNodePid(federation.Config(kOrigin));
+  Print("origin_settle_before_sync", WaitQuiet(origin_pid, std::chrono::seconds(120)), "s");
   Clock::time_point start = Clock::now();
   if (!federation.Start(kReceiver, {"--skip-majority-check"})) Fail("start receiver");
   Admin receiver(federation.Config(kReceiver));
@@ -277,6 +313,7 @@ void RunTwoNodes(const Sizes& sizes) {
   next_cell += sizes.backlog_rows;
   tip = origin.Sequence(kOrigin);
   Print("backlog_import_rate", sizes.backlog_rows / seconds, "entries/s");
+  Print("origin_settle_before_catch_up", WaitQuiet(origin_pid, std::chrono::seconds(120)), "s");
   start = Clock::now();
   if (!federation.Start(kReceiver, {"--skip-majority-check"})) Fail("restart receiver");
   Admin receiver_again(federation.Config(kReceiver));
@@ -299,7 +336,6 @@ void RunTwoNodes(const Sizes& sizes) {
                         std::chrono::milliseconds(100));
   if (!waited) Fail("sync of the large log");
   Print("large_log_entries", tip, "entries");
-  pid_t origin_pid = FindNodePid(federation.Config(kOrigin));
   pid_t receiver_pid = FindNodePid(federation.Config(kReceiver));
   Print("peak_rss_origin", ProcStatusKib(origin_pid, "VmHWM") / 1024.0, "MiB");
   Print("peak_rss_receiver", ProcStatusKib(receiver_pid, "VmHWM") / 1024.0, "MiB");
