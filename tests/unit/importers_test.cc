@@ -14,6 +14,7 @@
 
 #include "i18n/i18n.h"
 #include "importers/layouts.h"
+#include "importers/text.h"
 
 namespace yreb::importers {
 namespace {
@@ -573,6 +574,18 @@ TEST(ImportBadInput, LateMojibakeIsFound) {
       << result.status().message();
   result = Parse(ascii + "gdp,湖北省,2022,1.5,亿元\n", "420000", "intact.csv");
   EXPECT_TRUE(result.ok()) << result.status();
+}
+
+TEST(CsvSplit, UnquotedFieldsKeepQuotesAndLoneCarriageReturns) {
+  absl::StatusOr<std::vector<internal::CsvRecord>> records = internal::SplitCsv(
+      "a\"b,c\rd,\"q,\"\"x\"\"\",tail\"\r\n,\n\"multi\nline\",end", "t.csv");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 3u);
+  EXPECT_EQ((*records)[0].fields,
+            (std::vector<std::string>{"a\"b", "c\rd", "q,\"x\"", "tail\""}));
+  EXPECT_EQ((*records)[1].fields, (std::vector<std::string>{"", ""}));
+  EXPECT_EQ((*records)[2].fields, (std::vector<std::string>{"multi\nline", "end"}));
+  EXPECT_EQ((*records)[2].line, 3);
 }
 
 TEST(ImportBadInput, FewChineseCharactersAreNotMojibake) {
