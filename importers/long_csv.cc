@@ -4,7 +4,7 @@
 // accepts files that people make by hand: columns in any order, only
 // indicator, region, period and value required, names as well as codes.
 #include <array>
-#include <map>
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -19,6 +19,13 @@ namespace {
 constexpr std::array<std::string_view, 11> kColumns = {
     "indicator", "region",     "region_name", "period",   "value", "unit",
     "measure",   "value_kind", "status",      "revision", "note"};
+// Returns the position of `name` in kColumns, at compile time.
+consteval size_t Col(std::string_view name) {
+  for (size_t i = 0; i < kColumns.size(); ++i) {
+    if (kColumns[i] == name) return i;
+  }
+  throw "not a long CSV column";
+}
 constexpr std::array<std::string_view, 4> kRequiredColumns = {"indicator", "region", "period",
                                                               "value"};
 
@@ -98,24 +105,26 @@ class LongCsvRows {
  private:
   Collector& collector_;
   size_t columns_ = 0;
-  std::map<std::string, size_t, std::less<>> index_;
+  // Where each column of kColumns is in the file, or -1.
+  std::array<int, kColumns.size()> position_;
 };
 
 absl::Status LongCsvRows::Header(const CsvRecord& header) {
   columns_ = header.fields.size();
+  position_.fill(-1);
   for (size_t i = 0; i < header.fields.size(); ++i) {
     std::string name(Trim(header.fields[i]));
-    bool known = false;
-    for (std::string_view column : kColumns) known |= name == column;
-    if (!known) {
+    size_t id = std::find(kColumns.begin(), kColumns.end(), name) - kColumns.begin();
+    if (id == kColumns.size()) {
       return absl::InvalidArgumentError(
           i18n::Tr("{}: line 1: unknown column \"{}\"; the long CSV columns are {}",
                    collector_.file_name(), name, kLongCsvHeader));
     }
-    if (!index_.emplace(name, i).second) {
+    if (position_[id] >= 0) {
       return absl::InvalidArgumentError(
           i18n::Tr("{}: line 1: column \"{}\" appears twice", collector_.file_name(), name));
     }
+    position_[id] = static_cast<int>(i);
   }
   return absl::OkStatus();
 }
@@ -128,53 +137,53 @@ void LongCsvRows::Row(const CsvRecord& record) {
                                 columns_, record.fields.size()));
     return;
   }
-  auto cell = [&](std::string_view column) -> std::string_view {
-    auto it = index_.find(column);
-    return it == index_.end() ? std::string_view() : Trim(record.fields[it->second]);
+  auto cell = [&](size_t column) -> std::string_view {
+    int at = position_[column];
+    return at < 0 ? std::string_view() : Trim(record.fields[at]);
   };
   auto place = [&](std::string_view column) { return CellPlace{record.line, column}; };
 
-  const catalog::Region* region = collector_.ResolveRegion(cell("region"), place("region"));
+  const catalog::Region* region = collector_.ResolveRegion(cell(Col("region")), place("region"));
   const catalog::Indicator* indicator =
-      collector_.ResolveIndicator(cell("indicator"), place("indicator"));
+      collector_.ResolveIndicator(cell(Col("indicator")), place("indicator"));
   if (region == nullptr || indicator == nullptr) return;
   if (!collector_.IsOwn(*region)) {
     collector_.CountSkipped(*region);
     return;
   }
 
-  absl::StatusOr<period::Period> period = ParseAnyPeriod(cell("period"));
+  absl::StatusOr<period::Period> period = ParseAnyPeriod(cell(Col("period")));
   if (!period.ok()) {
-    collector_.AddError(place("period"), cell("period"), std::string(period.status().message()));
+    collector_.AddError(place("period"), cell(Col("period")),
+                        std::string(period.status().message()));
     return;
   }
-  if (std::string_view unit = cell("unit"); !unit.empty() && unit != indicator->unit) {
+  if (std::string_view unit = cell(Col("unit")); !unit.empty() && unit != indicator->unit) {
     collector_.AddError(place("unit"), unit,
-                       i18n::Tr("unit differs from the catalog unit {} of indicator {}",
-                                indicator->unit, indicator->code));
+                        i18n::Tr("unit differs from the catalog unit {} of indicator {}",
+                                 indicator->unit, indicator->code));
     return;
   }
-  if (std::string_view text = cell("measure"); !text.empty()) {
+  if (std::string_view text = cell(Col("measure")); !text.empty()) {
     std::optional<int> measure = ParseToken(text, kMeasures);
     if (!measure || *measure != indicator->measure) {
       collector_.AddError(place("measure"), text,
-                         i18n::Tr("measure must be {} for indicator {}",
-                                  TokenName(indicator->measure, kMeasures), indicator->code));
+                          i18n::Tr("measure must be {} for indicator {}",
+                                   TokenName(indicator->measure, kMeasures), indicator->code));
       return;
     }
   }
-  if (std::string_view text = cell("value_kind"); !text.empty()) {
+  if (std::string_view text = cell(Col("value_kind")); !text.empty()) {
     std::optional<int> kind = ParseToken(text, kValueKinds);
     if (!kind || *kind != indicator->value_kind) {
-      collector_.AddError(
-          place("value_kind"), text,
-          i18n::Tr("value_kind must be {} for indicator {}",
-                   TokenName(indicator->value_kind, kValueKinds), indicator->code));
+      collector_.AddError(place("value_kind"), text,
+                          i18n::Tr("value_kind must be {} for indicator {}",
+                                   TokenName(indicator->value_kind, kValueKinds), indicator->code));
       return;
     }
   }
   proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
-  if (std::string_view text = cell("status"); !text.empty()) {
+  if (std::string_view text = cell(Col("status")); !text.empty()) {
     // The short names that yrebctl's --status takes are accepted too.
     std::string_view token = text == "final"                      ? "final_verification"
                              : text == "preliminary-verification" ? "preliminary_verification"
@@ -182,22 +191,22 @@ void LongCsvRows::Row(const CsvRecord& record) {
     std::optional<int> parsed = ParseToken(token, kStatuses);
     if (!parsed) {
       collector_.AddError(place("status"), text,
-                         i18n::Tr("invalid status; use one of {}", TokenList(kStatuses)));
+                          i18n::Tr("invalid status; use one of {}", TokenList(kStatuses)));
       return;
     }
     status = static_cast<proto::DataStatus>(*parsed);
   }
   // The revision column is written for the record's history; the node
   // numbers revisions itself, so an import only checks the cell.
-  if (std::string_view text = cell("revision");
+  if (std::string_view text = cell(Col("revision"));
       !text.empty() && text.find_first_not_of("0123456789") != std::string_view::npos) {
     collector_.AddError(place("revision"), text,
-                       i18n::Tr("revision must be a whole number or empty"));
+                        i18n::Tr("revision must be a whole number or empty"));
     return;
   }
 
-  collector_.Add(*indicator, *region, *period, cell("value"), place("value"),
-                std::string(cell("note")), status);
+  collector_.Add(*indicator, *region, *period, cell(Col("value")), place("value"),
+                 std::string(cell(Col("note"))), status);
 }
 
 absl::Status ReadLongCsv(std::string_view text, Collector& collector) {

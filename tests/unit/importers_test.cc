@@ -576,6 +576,29 @@ TEST(ImportBadInput, LateMojibakeIsFound) {
   EXPECT_TRUE(result.ok()) << result.status();
 }
 
+TEST(ImportLongCsv, ColumnsInAnyOrderAndHeaderErrors) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  absl::StatusOr<ParseResult> reordered =
+      Parse("value,note,period,region,indicator\n104.1,census,2020,320000,sex_ratio_census\n",
+            "320000", "reordered.csv");
+  ASSERT_TRUE(reordered.ok()) << reordered.status();
+  ASSERT_EQ(reordered->observations.size(), 1u);
+  EXPECT_EQ(reordered->observations[0].value, "104.1");
+  EXPECT_EQ(reordered->observations[0].note, "census");
+
+  absl::StatusOr<ParseResult> unknown =
+      Parse("indicator,region,period,value,colour\ngdp,320000,2023,1,red\n", "320000", "u.csv");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(),
+            "u.csv: line 1: unknown column \"colour\"; the long CSV columns are "
+            "indicator,region,region_name,period,value,unit,measure,value_kind,status,revision,"
+            "note");
+  absl::StatusOr<ParseResult> twice =
+      Parse("indicator,region,period,value,note,note\ngdp,320000,2023,1,a,b\n", "320000", "t.csv");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), "t.csv: line 1: column \"note\" appears twice");
+}
+
 TEST(CsvSplit, UnquotedFieldsKeepQuotesAndLoneCarriageReturns) {
   absl::StatusOr<std::vector<internal::CsvRecord>> records = internal::SplitCsv(
       "a\"b,c\rd,\"q,\"\"x\"\"\",tail\"\r\n,\n\"multi\nline\",end", "t.csv");
