@@ -287,12 +287,12 @@ void RunTwoNodes(const Sizes& sizes) {
   Admin receiver(federation.Config(kReceiver));
   // The first entry's arrival splits the node's start (process, database,
   // TLS connection) from the transfer; the rate counts both.
-  std::optional<double> waited = WaitSequence(receiver, kOrigin, 1, std::chrono::minutes(5),
-                                              std::chrono::milliseconds(5));
+  std::optional<double> waited =
+      WaitSequence(receiver, kOrigin, 1, std::chrono::minutes(5), std::chrono::milliseconds(5));
   if (!waited) Fail("initial sync start");
   double first_entry_seconds = SecondsSince(start);
-  waited = WaitSequence(receiver, kOrigin, tip, std::chrono::minutes(30),
-                        std::chrono::milliseconds(20));
+  waited =
+      WaitSequence(receiver, kOrigin, tip, std::chrono::minutes(30), std::chrono::milliseconds(20));
   if (!waited) Fail("initial sync");
   double sync_seconds = SecondsSince(start);
   Print("initial_sync_entries", tip, "entries");

@@ -98,10 +98,6 @@ absl::Status WriteNewFile(const std::string& path, std::string_view contents, mo
   return absl::OkStatus();
 }
 
-}  // namespace
-
-namespace {
-
 // SHA-256 fetched from the default provider once. Passing EVP_sha256() to
 // each digest makes OpenSSL 3 look the algorithm up again every time, which
 // cost more than hashing a 150-byte entry.

@@ -3,8 +3,8 @@
 // WriteLongCsv() writes it and ReadLongCsv() reads it back. The reader also
 // accepts files that people make by hand: columns in any order, only
 // indicator, region, period and value required, names as well as codes.
-#include <array>
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 
@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 11> kColumns = {
     "indicator", "region",     "region_name", "period",   "value", "unit",
     "measure",   "value_kind", "status",      "revision", "note"};
 // Returns the position of `name` in kColumns, at compile time.
-consteval size_t Col(std::string_view name) {
+consteval size_t Column(std::string_view name) {
   for (size_t i = 0; i < kColumns.size(); ++i) {
     if (kColumns[i] == name) return i;
   }
@@ -143,28 +143,28 @@ void LongCsvRows::Row(const CsvRecord& record) {
   };
   auto place = [&](std::string_view column) { return CellPlace{record.line, column}; };
 
-  const catalog::Region* region = collector_.ResolveRegion(cell(Col("region")), place("region"));
+  const catalog::Region* region = collector_.ResolveRegion(cell(Column("region")), place("region"));
   const catalog::Indicator* indicator =
-      collector_.ResolveIndicator(cell(Col("indicator")), place("indicator"));
+      collector_.ResolveIndicator(cell(Column("indicator")), place("indicator"));
   if (region == nullptr || indicator == nullptr) return;
   if (!collector_.IsOwn(*region)) {
     collector_.CountSkipped(*region);
     return;
   }
 
-  absl::StatusOr<period::Period> period = ParseAnyPeriod(cell(Col("period")));
+  absl::StatusOr<period::Period> period = ParseAnyPeriod(cell(Column("period")));
   if (!period.ok()) {
-    collector_.AddError(place("period"), cell(Col("period")),
+    collector_.AddError(place("period"), cell(Column("period")),
                         std::string(period.status().message()));
     return;
   }
-  if (std::string_view unit = cell(Col("unit")); !unit.empty() && unit != indicator->unit) {
+  if (std::string_view unit = cell(Column("unit")); !unit.empty() && unit != indicator->unit) {
     collector_.AddError(place("unit"), unit,
                         i18n::Tr("unit differs from the catalog unit {} of indicator {}",
                                  indicator->unit, indicator->code));
     return;
   }
-  if (std::string_view text = cell(Col("measure")); !text.empty()) {
+  if (std::string_view text = cell(Column("measure")); !text.empty()) {
     std::optional<int> measure = ParseToken(text, kMeasures);
     if (!measure || *measure != indicator->measure) {
       collector_.AddError(place("measure"), text,
@@ -173,7 +173,7 @@ void LongCsvRows::Row(const CsvRecord& record) {
       return;
     }
   }
-  if (std::string_view text = cell(Col("value_kind")); !text.empty()) {
+  if (std::string_view text = cell(Column("value_kind")); !text.empty()) {
     std::optional<int> kind = ParseToken(text, kValueKinds);
     if (!kind || *kind != indicator->value_kind) {
       collector_.AddError(place("value_kind"), text,
@@ -183,7 +183,7 @@ void LongCsvRows::Row(const CsvRecord& record) {
     }
   }
   proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
-  if (std::string_view text = cell(Col("status")); !text.empty()) {
+  if (std::string_view text = cell(Column("status")); !text.empty()) {
     // The short names that yrebctl's --status takes are accepted too.
     std::string_view token = text == "final"                      ? "final_verification"
                              : text == "preliminary-verification" ? "preliminary_verification"
@@ -198,15 +198,15 @@ void LongCsvRows::Row(const CsvRecord& record) {
   }
   // The revision column is written for the record's history; the node
   // numbers revisions itself, so an import only checks the cell.
-  if (std::string_view text = cell(Col("revision"));
+  if (std::string_view text = cell(Column("revision"));
       !text.empty() && text.find_first_not_of("0123456789") != std::string_view::npos) {
     collector_.AddError(place("revision"), text,
                         i18n::Tr("revision must be a whole number or empty"));
     return;
   }
 
-  collector_.Add(*indicator, *region, *period, cell(Col("value")), place("value"),
-                 std::string(cell(Col("note"))), status);
+  collector_.Add(*indicator, *region, *period, cell(Column("value")), place("value"),
+                 std::string(cell(Column("note"))), status);
 }
 
 absl::Status ReadLongCsv(std::string_view text, Collector& collector) {

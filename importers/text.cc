@@ -313,8 +313,9 @@ absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
     } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
       continue;
     } else {
-      // Copies the run up to the next byte that may end the field or the
-      // record; a quote there is literal and is taken on the next round.
+      // Copies the bytes up to the next one that may end the field or the
+      // record. A quote found there is literal text, and the next round
+      // appends it.
       size_t end = i + 1;
       while (end < text.size() && text[end] != ',' && text[end] != '\n' && text[end] != '\r' &&
              text[end] != '"') {

@@ -3,8 +3,6 @@
 #include <cstring>
 #include <map>
 
-#include <cstring>
-
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/options.h>
@@ -123,7 +121,7 @@ std::string CellKey(const CellRevision& cell) {
   return key;
 }
 
-// The entries family holds each origin's log in runs of consecutive
+// The entries family stores each origin's log in runs of consecutive
 // entries, keyed by the LogKey of a run's first entry. A run of one entry is
 // stored as the entry itself. A longer run is stored as kRunMark followed by,
 // for each entry in sequence order, its length (varint) and its bytes. An
@@ -146,6 +144,7 @@ RunWalk ForEachInRun(uint64_t first, std::string_view value, Visit&& visit) {
   if (value.empty() || value[0] != kRunMark) {
     return visit(first, value) ? RunWalk::kDone : RunWalk::kStopped;
   }
+  if (value.size() == 1) return RunWalk::kDamaged;
   size_t at = 1;
   for (uint64_t sequence = first; at < value.size(); ++sequence) {
     uint64_t size = 0;
@@ -172,6 +171,8 @@ class RunBuilder {
     return count_ > 0 && sequence == first_ + count_ && count_ < kRunMaxEntries &&
            bytes_ < kRunMaxBytes;
   }
+  // Starts a new run at `sequence`. The run refers to `encoded` until a
+  // second entry is added, so the bytes must outlive the run.
   void Start(uint64_t sequence, std::string_view encoded) {
     first_ = sequence;
     count_ = 1;
@@ -179,6 +180,7 @@ class RunBuilder {
     single_ = encoded;
     value_.clear();
   }
+  // Adds the entry after the run's last one. REQUIRES: !empty().
   void Add(std::string_view encoded) {
     if (count_ == 1) {
       value_.push_back(kRunMark);
@@ -186,6 +188,14 @@ class RunBuilder {
     }
     AddBytes(encoded);
     ++count_;
+  }
+  // Starts the run with the entry when it is empty, or adds it.
+  void Append(uint64_t sequence, std::string_view encoded) {
+    if (empty()) {
+      Start(sequence, encoded);
+    } else {
+      Add(encoded);
+    }
   }
   uint64_t first() const { return first_; }
   // The stored value; valid until the next Start.
@@ -519,40 +529,34 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
 
 absl::Status Store::CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch* write_batch) {
   std::string prefix = OriginKey(origin);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
-  // The run holding `first` keeps the entries before it.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
+  // The run that contains `first` keeps the entries before it.
   it->SeekForPrev(LogKey(origin, first));
   if (it->Valid() && it->key().starts_with(prefix)) {
     uint64_t run_first = GetBigEndian(it->key().data() + 4, 8);
     if (run_first < first) {
-      RunBuilder kept;
+      RunBuilder before_cut;
       bool cut = false;
-      RunWalk walk = ForEachInRun(
-          run_first, std::string_view(it->value().data(), it->value().size()),
-          [&](uint64_t sequence, std::string_view encoded) {
-            if (sequence >= first) {
-              cut = true;
-              return false;
-            }
-            if (kept.empty()) {
-              kept.Start(sequence, encoded);
-            } else {
-              kept.Add(encoded);
-            }
-            return true;
-          });
+      RunWalk walk =
+          ForEachInRun(run_first, std::string_view(it->value().data(), it->value().size()),
+                       [&](uint64_t sequence, std::string_view encoded) {
+                         if (sequence >= first) {
+                           cut = true;
+                           return false;
+                         }
+                         before_cut.Append(sequence, encoded);
+                         return true;
+                       });
       if (walk == RunWalk::kDamaged) return DamagedRun(origin, run_first);
       if (cut) {
-        std::string_view value = kept.value();
+        std::string_view value = before_cut.value();
         write_batch->Put(Family(kEntries), it->key(), rocksdb::Slice(value.data(), value.size()));
       }
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), Tr("read"));
   // Every run from `first` on goes.
-  for (it->Seek(LogKey(origin, first)); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
+  for (it->Seek(LogKey(origin, first)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     write_batch->Delete(Family(kEntries), it->key());
   }
   return FromRocks(it->status(), Tr("read"));
@@ -649,7 +653,8 @@ absl::Status Store::ScanEntries(
   std::string prefix = OriginKey(origin);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
-  // Start at the run holding `first_sequence`, or at the first run after it.
+  // Starts at the run that contains `first_sequence`, or at the first run
+  // after it.
   std::string start = LogKey(origin, first_sequence);
   it->SeekForPrev(start);
   if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(start);
@@ -774,32 +779,24 @@ absl::Status Store::ScanCells(std::string_view indicator, std::string_view regio
 
 absl::Status Store::CorruptEntryForTest(uint32_t origin, uint64_t sequence,
                                         std::string_view bytes) {
-  // Rewrites the run holding the entry with `bytes` in its place.
+  // Rewrites the run that contains the entry, with `bytes` in its place.
   std::string prefix = OriginKey(origin);
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kEntries)));
   it->SeekForPrev(LogKey(origin, sequence));
   std::string key = LogKey(origin, sequence);
   RunBuilder run;
+  bool contained = false;
   if (it->Valid() && it->key().starts_with(prefix)) {
     uint64_t run_first = GetBigEndian(it->key().data() + 4, 8);
-    bool holds = false;
     ForEachInRun(run_first, std::string_view(it->value().data(), it->value().size()),
                  [&](uint64_t at, std::string_view encoded) {
-                   holds = holds || at == sequence;
-                   std::string_view part = at == sequence ? bytes : encoded;
-                   if (run.empty()) {
-                     run.Start(at, part);
-                   } else {
-                     run.Add(part);
-                   }
+                   contained = contained || at == sequence;
+                   run.Append(at, at == sequence ? bytes : encoded);
                    return true;
                  });
-    if (holds) key = LogKey(origin, run_first);
-    if (!holds) run.Start(sequence, bytes);
-  } else {
-    run.Start(sequence, bytes);
+    if (contained) key = LogKey(origin, run_first);
   }
+  if (!contained) run.Start(sequence, bytes);
   std::string_view value = run.value();
   return FromRocks(db_->Put(rocksdb::WriteOptions(), Family(kEntries), key,
                             rocksdb::Slice(value.data(), value.size())),

@@ -224,7 +224,7 @@ class Store {
                                                         std::string_view period) const;
   absl::Status LoadImportMarks();
   // Adds to `write_batch` the removal of entry `first` of `origin` and of
-  // every later entry, rewriting the run that holds `first`.
+  // every later entry, rewriting the run that contains `first`.
   absl::Status CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch* write_batch);
   // Returns false for a revision of an import whose commit is not stored.
   bool Visible(const CellRevision& cell) const;

@@ -51,12 +51,12 @@ absl::Status AppendContext::StartFlush() {
   log_->Seal(*this);
   storage::Batch* full = batch_;
   batch_ = full == &batches_[0] ? &batches_[1] : &batches_[0];
-  in_flight_ = std::async(std::launch::async,
-                          [log = log_, full, tip = tip_, head = last_head_sequence_] {
-                            absl::Status status = log->Commit(*full, tip, head);
-                            full->Clear();
-                            return status;
-                          });
+  in_flight_ =
+      std::async(std::launch::async, [log = log_, full, tip = tip_, head = last_head_sequence_] {
+        absl::Status status = log->Commit(*full, tip, head);
+        full->Clear();
+        return status;
+      });
   return absl::OkStatus();
 }
 
@@ -66,12 +66,16 @@ absl::Status AppendContext::FinishFlush() {
   if (!status.ok()) {
     // What was appended since chains onto entries that were never stored.
     batch_->Clear();
-    std::lock_guard<std::mutex> lock(log_->mu_);
-    tip_ = log_->durable_tip_;
-    last_head_sequence_ = log_->durable_head_sequence_;
-    if (write_failure_.ok()) write_failure_ = status;
+    WriteFailed(status);
   }
   return status;
+}
+
+void AppendContext::WriteFailed(const absl::Status& status) {
+  std::lock_guard<std::mutex> lock(log_->mu_);
+  tip_ = log_->durable_tip_;
+  last_head_sequence_ = log_->durable_head_sequence_;
+  if (write_failure_.ok()) write_failure_ = status;
 }
 
 absl::StatusOr<std::unique_ptr<OriginLog>> OriginLog::Open(storage::Store* store,
@@ -217,9 +221,8 @@ void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
     last_sequences.push_back(context.tip_.sequence);
   }
 
-  absl::Status write_status = context.FinishFlush();
-  if (write_status.ok()) write_status = WriteBatch(context);
-  if (!write_status.ok() && context.write_failure_.ok()) context.write_failure_ = write_status;
+  // A failed write is kept in context.write_failure_.
+  if (context.FinishFlush().ok()) WriteBatch(context).IgnoreError();
   uint64_t durable = durable_tip().sequence;
   for (size_t i = 0; i < jobs.size(); ++i) {
     absl::Status status = results[i];
@@ -245,12 +248,7 @@ absl::Status OriginLog::WriteBatch(AppendContext& context) {
   Seal(context);
   absl::Status status = Commit(batch, context.tip_, context.last_head_sequence_);
   batch.Clear();
-  if (!status.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    context.tip_ = durable_tip_;
-    context.last_head_sequence_ = durable_head_sequence_;
-    if (context.write_failure_.ok()) context.write_failure_ = status;
-  }
+  if (!status.ok()) context.WriteFailed(status);
   return status;
 }
 
@@ -265,8 +263,8 @@ absl::Status OriginLog::Commit(const storage::Batch& batch, const storage::Tip& 
         "writing the origin log failed ({}); nothing of the last group was stored. Free disk "
         "space or fix the storage, then restart the node",
         status.message());
-    spdlog::error("origin log write failed: origin={} sequence={} error={}", origin_,
-                  tip.sequence, status.message());
+    spdlog::error("origin log write failed: origin={} sequence={} error={}", origin_, tip.sequence,
+                  status.message());
     BlockAppends(reason);
     std::lock_guard<std::mutex> lock(mu_);
     last_progress_ = std::chrono::steady_clock::now();

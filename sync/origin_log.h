@@ -72,6 +72,9 @@ class AppendContext {
   // Waits for the write StartFlush began, if any. On its failure, drops
   // what was appended since and returns the error.
   absl::Status FinishFlush();
+  // Rewinds the appends to the durable tip after `status`, a failed write,
+  // and keeps the group's first failure.
+  void WriteFailed(const absl::Status& status);
   // The two batches a group alternates between; batch_ is one of them.
   storage::Batch batches_[2];
   std::future<absl::Status> in_flight_;
@@ -145,8 +148,7 @@ class OriginLog {
   void Seal(AppendContext& context);
   // Writes a sealed batch whose newest entry is `tip`, with a head up to
   // `head_sequence`. On failure blocks appends and returns the error.
-  absl::Status Commit(const storage::Batch& batch, const storage::Tip& tip,
-                      uint64_t head_sequence);
+  absl::Status Commit(const storage::Batch& batch, const storage::Tip& tip, uint64_t head_sequence);
 
   storage::Store* const store_;
   const crypto::PrivateKey* const key_;

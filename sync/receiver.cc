@@ -76,8 +76,8 @@ bool OriginOwnsRegion(uint32_t origin, std::string_view region) {
   return static_cast<uint32_t>((region[0] - '0') * 10 + (region[1] - '0')) * 10000 == origin;
 }
 
-// Works out what the entry changes besides the log, as far as the entry
-// alone tells.
+// Returns the changes the entry makes besides its place in the log, as far
+// as the entry alone decides them.
 Receiver::Checked::Effect EffectOf(uint32_t origin, uint64_t sequence, std::string_view encoded) {
   Receiver::Checked::Effect effect;
   absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);

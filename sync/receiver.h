@@ -90,12 +90,14 @@ class Receiver {
     // signature, DataLoss for the chain, InvalidArgument for decoding, and
     // NotFound when the manifest gives the origin no key.
     absl::StatusOr<std::vector<crypto::Hash>> hashes;
-    // What each entry changes besides the log, worked out from the entry
-    // alone, so the storing thread only adds what the store decides.
+    // The changes an entry makes besides its place in the log, as far as
+    // the entry alone decides them. The storing thread then only checks
+    // what depends on the store.
     struct Effect {
       proto::EntryKind kind = proto::ENTRY_KIND_UNSPECIFIED;
       int64_t created_ms = 0;
-      // Why the entry never counts, whatever the store holds; empty if not.
+      // The reason the entry never counts, whatever the store contains;
+      // empty for an entry that may count.
       std::string void_reason;
       // A record's cell revision, its import still to be checked.
       std::optional<storage::CellRevision> cell;

@@ -600,20 +600,19 @@ TEST(ImportLongCsv, ColumnsInAnyOrderAndHeaderErrors) {
 }
 
 TEST(CsvSplit, UnquotedFieldsKeepQuotesAndLoneCarriageReturns) {
-  absl::StatusOr<std::vector<internal::CsvRecord>> records = internal::SplitCsv(
-      "a\"b,c\rd,\"q,\"\"x\"\"\",tail\"\r\n,\n\"multi\nline\",end", "t.csv");
+  absl::StatusOr<std::vector<internal::CsvRecord>> records =
+      internal::SplitCsv("a\"b,c\rd,\"q,\"\"x\"\"\",tail\"\r\n,\n\"multi\nline\",end", "t.csv");
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_EQ(records->size(), 3u);
-  EXPECT_EQ((*records)[0].fields,
-            (std::vector<std::string>{"a\"b", "c\rd", "q,\"x\"", "tail\""}));
+  EXPECT_EQ((*records)[0].fields, (std::vector<std::string>{"a\"b", "c\rd", "q,\"x\"", "tail\""}));
   EXPECT_EQ((*records)[1].fields, (std::vector<std::string>{"", ""}));
   EXPECT_EQ((*records)[2].fields, (std::vector<std::string>{"multi\nline", "end"}));
   EXPECT_EQ((*records)[2].line, 3);
 }
 
 TEST(ImportBadInput, FewChineseCharactersAreNotMojibake) {
-  // Found by the benchmark: a file whose only Chinese is the unit 女=100
-  // was refused, as 女 in GB18030 (C5 AE) happens to be valid UTF-8.
+  // The only Chinese here is the unit 女=100. In GB18030 女 is C5 AE, which
+  // is also valid UTF-8, and that alone does not make the file mojibake.
   std::string bytes = "indicator,region,period,value,unit\n";
   for (int year = 2001; year <= 2006; ++year) {
     bytes += "sex_ratio_census,320000," + std::to_string(year) + ",104.1,女=100\n";

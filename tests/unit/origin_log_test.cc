@@ -139,7 +139,8 @@ TEST_F(OriginLogTest, StartedFlushesStoreEveryChunk) {
                      }
                    }
                    return context.Flush();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(HeadSequences(), (std::vector<uint64_t>{3, 6, 9, 10}));
   EXPECT_EQ((*store_->GetTip(kOrigin))->sequence, 10u);
   EXPECT_EQ(log->durable_tip().sequence, 10u);
@@ -172,18 +173,20 @@ TEST_F(OriginLogTest, FailedStartedFlushDropsLaterAppends) {
   EXPECT_TRUE(log->blocked_reason().has_value());
 }
 
-TEST_F(OriginLogTest, EarlierJobsOfAGroupLearnOfALostWrite) {
+TEST_F(OriginLogTest, LostWriteFailsEarlierJobs) {
   auto log = OpenLog();
   // Holds the writer so that the next two jobs form one group.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::promise<absl::Status> holder, put, import;
+
   log->Submit(
       [&](sync::AppendContext&) {
         released.wait();
         return absl::OkStatus();
       },
       [&](absl::Status status) { holder.set_value(status); });
+
   log->Submit(
       [](sync::AppendContext& context) {
         context.Append(proto::ENTRY_KIND_RECORD, "a single put");
@@ -197,12 +200,14 @@ TEST_F(OriginLogTest, EarlierJobsOfAGroupLearnOfALostWrite) {
         return context.Flush();
       },
       [&](absl::Status status) { import.set_value(status); });
+
   release.set_value();
   EXPECT_TRUE(holder.get_future().get().ok());
-  // The put was acknowledged OK before this fix, though its entry went
-  // down with the import's failed flush.
+  // The put's entry was in the batch whose write failed, so it must not be
+  // acknowledged as stored.
   EXPECT_EQ(put.get_future().get().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(import.get_future().get().code(), absl::StatusCode::kUnavailable);
+
   store_->FailWritesForTest(absl::OkStatus());
   EXPECT_FALSE(store_->GetEntry(kOrigin, 1)->has_value());
   EXPECT_FALSE(store_->GetTip(kOrigin)->has_value());
@@ -318,11 +323,12 @@ std::string FakeEntry(uint32_t origin, uint64_t sequence) {
 std::vector<uint64_t> Scanned(const storage::Store& store, uint32_t origin, uint64_t first,
                               size_t limit = 1000) {
   std::vector<uint64_t> sequences;
-  absl::Status status = store.ScanEntries(origin, first, [&](uint64_t sequence, std::string_view e) {
-    EXPECT_EQ(e, FakeEntry(origin, sequence));
-    sequences.push_back(sequence);
-    return sequences.size() < limit;
-  });
+  absl::Status status =
+      store.ScanEntries(origin, first, [&](uint64_t sequence, std::string_view e) {
+        EXPECT_EQ(e, FakeEntry(origin, sequence));
+        sequences.push_back(sequence);
+        return sequences.size() < limit;
+      });
   EXPECT_TRUE(status.ok()) << status;
   return sequences;
 }
@@ -366,10 +372,11 @@ class StoreRunsTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_;
 };
 
-TEST_F(StoreRunsTest, EveryEntryReadsBackByKeyAndInScans) {
+TEST_F(StoreRunsTest, EntriesReadByKeyAndScan) {
   for (uint64_t sequence = 1; sequence <= 200; ++sequence) {
     absl::StatusOr<std::optional<std::string>> entry = store_->GetEntry(kOrigin, sequence);
-    ASSERT_TRUE(entry.ok() && entry->has_value()) << sequence;
+    ASSERT_TRUE(entry.ok()) << sequence;
+    ASSERT_TRUE(entry->has_value()) << sequence;
     EXPECT_EQ(**entry, FakeEntry(kOrigin, sequence));
   }
   EXPECT_FALSE(store_->GetEntry(kOrigin, 201)->has_value());
@@ -427,12 +434,22 @@ TEST_F(StoreRunsTest, DamageIsReportedNotSkipped) {
   EXPECT_EQ(**store_->GetEntry(kOrigin, 71), FakeEntry(kOrigin, 71));
 
   // A stored value that claims to be a run but is cut short.
-  ASSERT_TRUE(store_->CorruptEntryForTest(kOrigin + 1, 1, std::string("\xB5\x05" "ab")).ok());
+  ASSERT_TRUE(store_
+                  ->CorruptEntryForTest(kOrigin + 1, 1,
+                                        std::string("\xB5\x05"
+                                                    "ab"))
+                  .ok());
   absl::StatusOr<std::optional<std::string>> damaged = store_->GetEntry(kOrigin + 1, 1);
   ASSERT_FALSE(damaged.ok());
   EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(damaged.status().message(),
             "stored entries of origin 320001 from sequence 1 are damaged");
+
+  // A run mark with no entry after it.
+  ASSERT_TRUE(store_->CorruptEntryForTest(kOrigin - 1, 1, std::string("\xB5")).ok());
+  damaged = store_->GetEntry(kOrigin - 1, 1);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
