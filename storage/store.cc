@@ -198,7 +198,7 @@ class RunBuilder {
     }
   }
   uint64_t first() const { return first_; }
-  // The stored value; valid until the next Start.
+  // Returns the value to store, valid until the next Start.
   std::string_view value() const { return count_ == 1 ? single_ : std::string_view(value_); }
   void Clear() { count_ = 0; }
 
@@ -555,7 +555,7 @@ absl::Status Store::CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch*
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), Tr("read"));
-  // Every run from `first` on goes.
+  // Deletes every run that starts at `first` or later.
   for (it->Seek(LogKey(origin, first)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     write_batch->Delete(Family(kEntries), it->key());
   }

@@ -226,8 +226,8 @@ void OriginLog::RunGroup(std::deque<std::pair<Job, Done>> jobs) {
   uint64_t durable = durable_tip().sequence;
   for (size_t i = 0; i < jobs.size(); ++i) {
     absl::Status status = results[i];
-    // A job that succeeded learns of a failed write that lost its entries,
-    // also of a write that a later job's flush began.
+    // A job that succeeded still fails when a failed write lost its entries,
+    // even a write that a later job's flush began.
     if (status.ok() && last_sequences[i] > durable) status = context.write_failure_;
     if (jobs[i].second) jobs[i].second(status);
   }
@@ -256,11 +256,11 @@ absl::Status OriginLog::Commit(const storage::Batch& batch, const storage::Tip& 
                                uint64_t head_sequence) {
   absl::Status status = store_->Write(batch, options_.sync);
   if (!status.ok()) {
-    // The sequences of this group were never durable and may be reused, but
+    // The sequences of this write were never durable and may be reused, but
     // RocksDB refuses writes after such an error until the node restarts, so
     // block appends and let the restart reload the durable tip.
     std::string reason = Tr(
-        "writing the origin log failed ({}); nothing of the last group was stored. Free disk "
+        "writing the origin log failed ({}); nothing of the failed write was stored. Free disk "
         "space or fix the storage, then restart the node",
         status.message());
     spdlog::error("origin log write failed: origin={} sequence={} error={}", origin_, tip.sequence,

@@ -99,7 +99,8 @@ class Receiver {
       // The reason the entry never counts, whatever the store contains;
       // empty for an entry that may count.
       std::string void_reason;
-      // A record's cell revision, its import still to be checked.
+      // The cell revision of a record. Whether its import can hold it is
+      // checked when the range is stored.
       std::optional<storage::CellRevision> cell;
       // An import commit's import id; 0 for a damaged commit.
       uint64_t committed_import = 0;
