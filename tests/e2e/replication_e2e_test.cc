@@ -42,23 +42,31 @@ std::string ReadAll(const std::string& path) {
 // and 530000 are configured without a link to each other.
 class ElevenNodes : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // A fatal failure here would make googletest report every test of the
+  // suite as skipped, which ctest counts as a pass; so the setup keeps its
+  // error and each test fails on it in SetUp.
+  static void SetUpTestSuite() { setup_error_ = Prepare(); }
+  void SetUp() override { ASSERT_EQ(setup_error_, ""); }
+
+  // Starts the federation and imports the data; returns what failed, or "".
+  static std::string Prepare() {
     federation_ = new Federation(kMembers, 310000,
                                  {{310000, "skip_peers = [530000]"},
                                   {530000, "skip_peers = [310000]"}});
-    ASSERT_TRUE(federation_->StartAll());
+    if (!federation_->StartAll()) return "the federation did not start";
     for (uint32_t id : kMembers) {
       CommandResult gdp = federation_->Ctl(
           id, {"import", Testdata("nbs-fsnd-multi-2006-2025-renjiyi/分省年度数据.csv"), "--status",
                "final"});
-      ASSERT_EQ(gdp.exit_code, 0) << id << ": " << gdp.out << gdp.err;
+      if (gdp.exit_code != 0) return std::to_string(id) + ": " + gdp.out + gdp.err;
       CommandResult estate = federation_->Ctl(
           id, {"import",
                Testdata("nbs-fsyd-realestate-yreb-2017-2019-wyq/csvFile/" +
                         kRealEstateFile.at(id) + ".csv"),
                "--status", "final"});
-      ASSERT_EQ(estate.exit_code, 0) << id << ": " << estate.out << estate.err;
+      if (estate.exit_code != 0) return std::to_string(id) + ": " + estate.out + estate.err;
     }
+    return "";
   }
   static void TearDownTestSuite() {
     delete federation_;
@@ -66,9 +74,11 @@ class ElevenNodes : public ::testing::Test {
   }
 
   static Federation* federation_;
+  static std::string setup_error_;
 };
 
 Federation* ElevenNodes::federation_ = nullptr;
+std::string ElevenNodes::setup_error_;
 
 TEST_F(ElevenNodes, AllConvergeToIdenticalVectorsAndRecords) {
   ASSERT_TRUE(federation_->WaitConverged(std::chrono::seconds(90)));

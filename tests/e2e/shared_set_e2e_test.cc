@@ -191,25 +191,36 @@ std::set<std::string> MissingOf(const json& set, uint32_t province) {
 
 class SharedSets : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // A fatal failure here would make googletest report every test of the
+  // suite as skipped, which ctest counts as a pass; so the setup keeps its
+  // error and each test fails on it in SetUp.
+  static void SetUpTestSuite() { setup_error_ = Prepare(); }
+  void SetUp() override { ASSERT_EQ(setup_error_, ""); }
+
+  // Starts the federation and imports the data; returns what failed, or "".
+  static std::string Prepare() {
     // The reference node also serves its status page.
     federation_ = new Federation(kMembers, kLead, {{kReference, testing::kHttpSections}});
-    ASSERT_TRUE(federation_->StartAll());
+    if (!federation_->StartAll()) return "the federation did not start";
+    auto failed = [](uint32_t id, const CommandResult& result) {
+      return std::to_string(id) + ": " + result.out + result.err;
+    };
     for (uint32_t id : kMembers) {
       CommandResult gdp = federation_->Ctl(id, {"import", Testdata(kGdpFile), "--status", "final"});
-      ASSERT_EQ(gdp.exit_code, 0) << id << ": " << gdp.out << gdp.err;
+      if (gdp.exit_code != 0) return failed(id, gdp);
       if (id == kWithheld) continue;
       CommandResult estate =
           federation_->Ctl(id, {"import", RealEstatePath(id), "--status", "final"});
-      ASSERT_EQ(estate.exit_code, 0) << id << ": " << estate.out << estate.err;
+      if (estate.exit_code != 0) return failed(id, estate);
     }
     CommandResult census = federation_->Ctl(
         kReference,
         {"import", Testdata(std::string(kCensusDir) + "/census_city_2010-2020_v1.csv"), "--mapping",
          Testdata(std::string(kCensusDir) + "/census_city_2010-2020_v1.mapping.toml"), "--status",
          "final"});
-    ASSERT_EQ(census.exit_code, 0) << census.out << census.err;
-    ASSERT_TRUE(federation_->WaitConverged(std::chrono::seconds(90)));
+    if (census.exit_code != 0) return failed(kReference, census);
+    if (!federation_->WaitConverged(std::chrono::seconds(90))) return "the nodes did not converge";
+    return "";
   }
   static void TearDownTestSuite() {
     delete federation_;
@@ -237,9 +248,11 @@ class SharedSets : public ::testing::Test {
   }
 
   static Federation* federation_;
+  static std::string setup_error_;
 };
 
 Federation* SharedSets::federation_ = nullptr;
+std::string SharedSets::setup_error_;
 
 TEST_F(SharedSets, StatusListsExactlyTheWithheldCells) {
   json set = federation_->Json(kLead, {"shared", "status", "2019-Q4"});
