@@ -519,7 +519,7 @@ TEST(StoreCellsTest, ImportRevisionsNeedTheirCommit) {
   EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
 }
 
-TEST(StoreCellsTest, ReaderUpdatesOnRefresh) {
+TEST(StoreCellsTest, ReaderKeepsItsViewAcrossRefresh) {
   std::unique_ptr<storage::Store> store =
       *storage::Store::Open(testing::MakeTempDir("reader"), {.create_if_missing = true});
   storage::Batch batch;
@@ -532,18 +532,70 @@ TEST(StoreCellsTest, ReaderUpdatesOnRefresh) {
   batch.PutCell({"gdp", "320000", "2019", 2, 320000, 11});
   batch.PutCell({"gdp", "320000", "2020", 1, 320000, 12});
   ASSERT_TRUE(store->Write(batch, false).ok());
-  EXPECT_EQ(reader->Revisions("gdp", "320000", "2019")->size(), 1u);
-  EXPECT_TRUE(reader->Revisions("gdp", "320000", "2020")->empty());
   EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 2u);
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2020")->size(), 1u);
 
   ASSERT_TRUE(reader->Refresh().ok());
   std::vector<storage::CellRevision> revisions = *reader->Revisions("gdp", "320000", "2019");
-  ASSERT_EQ(revisions.size(), 2u);
-  EXPECT_EQ(revisions[1].sequence, 11u);
-  EXPECT_EQ(reader->Revisions("gdp", "320000", "2020")->size(), 1u);
-  // Lookups in any order through the one iterator.
-  EXPECT_EQ(reader->Revisions("gdp", "320000", "2019")->size(), 2u);
+  ASSERT_EQ(revisions.size(), 1u);
+  EXPECT_EQ(revisions[0].sequence, 10u);
+  EXPECT_TRUE(reader->Revisions("gdp", "320000", "2020")->empty());
   EXPECT_TRUE(reader->Revisions("gdp", "320000", "2018")->empty());
+
+  std::unique_ptr<storage::CellReader> later = store->NewCellReader();
+  EXPECT_EQ(later->Revisions("gdp", "320000", "2019")->size(), 2u);
+  EXPECT_EQ(later->Revisions("gdp", "320000", "2020")->size(), 1u);
+}
+
+// A cell is found after a restart, and a lookup of the same period in
+// another province's area finds nothing.
+TEST(StoreCellsTest, PeriodsSurviveReopen) {
+  std::string dir = testing::MakeTempDir("periods");
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
+    storage::Batch batch;
+    batch.PutCell({"gdp", "320100", "2024-Q1", 1, 320000, 7});
+    ASSERT_TRUE(store->Write(batch, false).ok());
+  }
+  std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320100", "2024-Q1")->size(), 1u);
+  EXPECT_EQ(store->NewCellReader()->Revisions("gdp", "320100", "2024-Q1")->size(), 1u);
+  storage::Batch batch;
+  batch.PutCell({"gdp", "420000", "2024-Q2", 1, 420000, 3});
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "420000", "2024-Q1")->empty());
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "320100", "2024-Q2")->empty());
+}
+
+// A store written before the period keys existed gets them at its next
+// writable open; a read-only open finds its cells without writing them.
+TEST(StoreCellsTest, OlderStoreGetsPeriodsAtOpen) {
+  std::string dir = testing::MakeTempDir("periods-old");
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
+    storage::Batch batch;
+    batch.PutCell({"gdp", "320000", "2019", 1, 320000, 10});
+    batch.PutCell({"cpi", "420000", "2019-M12", 1, 420000, 4});
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    // Back to the layout of an older store.
+    batch.Clear();
+    batch.DeleteMeta(std::string("cell-period/32\0", 15) + "2019");
+    batch.DeleteMeta(std::string("cell-period/42\0", 15) + "2019-M12");
+    batch.DeleteMeta("cell-periods-complete");
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    EXPECT_FALSE(store->GetMeta("cell-periods-complete")->has_value());
+  }
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::OpenReadOnly(dir);
+    EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
+    EXPECT_EQ(store->GetCellRevisions("cpi", "420000", "2019-M12")->size(), 1u);
+    EXPECT_FALSE(store->GetMeta("cell-periods-complete")->has_value());
+  }
+  std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
+  EXPECT_EQ(store->GetMeta("cell-periods-complete")->value_or(""), "1");
+  EXPECT_EQ(store->GetMeta(std::string("cell-period/32\0", 15) + "2019")->value_or("absent"), "");
+  EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
+  EXPECT_EQ(store->NewCellReader()->Revisions("cpi", "420000", "2019-M12")->size(), 1u);
 }
 
 }  // namespace
