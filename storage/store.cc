@@ -78,23 +78,26 @@ std::optional<CellRevision> DecodeCell(std::string_view key, std::string_view va
   return cell;
 }
 
-// The cell index also keeps, in the meta family, one key per area (the
-// first two characters of a region code, its province) and period it has
-// held a cell of: kCellPeriodPrefix area 0x00 period. Store keeps their
-// hashes in memory, so that a lookup of a cell in a period its area never had
-// (an import of a new quarter looks up every one of its cells) costs no
-// RocksDB read. The keys are never removed: the set may name periods with
-// no cell left, never the reverse.
-constexpr std::string_view kCellPeriodPrefix = "cell-period/";
-// Present once the keys above cover every stored cell. Stores written
-// before them get the keys from a scan of the index at open.
+// The cell family also holds one key per area (the first two characters of
+// a region code, its province) and period it has held a cell of: 0x00 area
+// 0x00 period. No cell key starts with 0x00, and with two 0x00 bytes these
+// keys stay out of the prefix filters. Store keeps their hashes in memory, so
+// that a lookup of a cell in a period its area never had (an import of a new
+// quarter looks up every one of its cells) costs no RocksDB read. Kept with
+// the cells, they are flushed with them rather than staying in a memtable.
+// They are never removed: the set may name periods with no cell left, never
+// the reverse.
+constexpr std::string_view kCellPeriodPrefix("\0", 1);
+// Present in the meta family once the keys above cover every stored cell.
+// Stores written before them get the keys from a scan of the index at open.
 constexpr std::string_view kCellPeriodsCompleteKey = "cell-periods-complete";
 
-uint64_t CellPeriodHash(std::string_view region, std::string_view period) {
+// 32 bits: a collision only costs a lookup.
+uint32_t CellPeriodHash(std::string_view region, std::string_view period) {
   std::string_view area = region.substr(0, 2);
   uint64_t hash = std::hash<std::string_view>{}(period);
   for (char c : area) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
-  return hash;
+  return static_cast<uint32_t>(hash ^ (hash >> 32));
 }
 
 std::string CellPeriodKey(std::string_view region, std::string_view period) {
@@ -519,7 +522,7 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   // The lowest sequence each origin's log is cut at by this batch.
   std::map<uint32_t, uint64_t> cuts;
   struct CellPeriod {
-    uint64_t hash;
+    uint32_t hash;
     std::string_view region;
     std::string_view period;
   };
@@ -554,7 +557,7 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
       }
     } else if (op.family == kCells && !op.is_delete) {
       if (auto names = CellRegionAndPeriod(op.key); names.has_value()) {
-        uint64_t hash = CellPeriodHash(names->first, names->second);
+        uint32_t hash = CellPeriodHash(names->first, names->second);
         // Cells of a batch mostly share their period with the one before.
         if (periods.empty() || periods.back().hash != hash) {
           periods.push_back({hash, names->first, names->second});
@@ -578,7 +581,7 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
     std::lock_guard<std::mutex> lock(periods_mu_);
     for (const CellPeriod& cell_period : periods) {
       if (cell_periods_.insert(cell_period.hash).second) {
-        write_batch.Put(Family(kMeta), CellPeriodKey(cell_period.region, cell_period.period), "");
+        write_batch.Put(Family(kCells), CellPeriodKey(cell_period.region, cell_period.period), "");
       }
     }
   }
@@ -648,37 +651,36 @@ absl::Status Store::LoadImportMarks() {
 }
 
 absl::Status Store::LoadCellPeriods(bool writable) {
-  absl::flat_hash_set<uint64_t> hashes;
+  absl::flat_hash_set<uint32_t> hashes;
   absl::StatusOr<std::optional<std::string>> complete = GetMeta(kCellPeriodsCompleteKey);
   if (!complete.ok()) return complete.status();
+  rocksdb::ReadOptions read_options;
+  read_options.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(kCells)));
+  rocksdb::Slice prefix(kCellPeriodPrefix.data(), kCellPeriodPrefix.size());
+  rocksdb::WriteBatch write_batch;
   if (complete->has_value()) {
-    absl::Status status = ScanMeta(kCellPeriodPrefix, [&](std::string_view key, std::string_view) {
-      std::string_view names = key.substr(kCellPeriodPrefix.size());
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string_view names(it->key().data() + prefix.size(), it->key().size() - prefix.size());
       size_t end = names.find('\0');
       if (end != std::string_view::npos) {
         hashes.insert(CellPeriodHash(names.substr(0, end), names.substr(end + 1)));
       }
-      return true;
-    });
-    if (!status.ok()) return status;
-    std::lock_guard<std::mutex> lock(periods_mu_);
-    cell_periods_ = std::move(hashes);
-    return absl::OkStatus();
-  }
-
-  // A store from before the period keys: derive them from the index once.
-  rocksdb::WriteBatch write_batch;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kCells)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    auto names = CellRegionAndPeriod(key);
-    if (!names.has_value()) continue;
-    if (hashes.insert(CellPeriodHash(names->first, names->second)).second) {
-      write_batch.Put(Family(kMeta), CellPeriodKey(names->first, names->second), "");
+    }
+  } else {
+    // A store from before the period keys: derive them from the index once.
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (key.starts_with(kCellPeriodPrefix)) continue;
+      auto names = CellRegionAndPeriod(key);
+      if (!names.has_value()) continue;
+      if (hashes.insert(CellPeriodHash(names->first, names->second)).second) {
+        write_batch.Put(Family(kCells), CellPeriodKey(names->first, names->second), "");
+      }
     }
   }
   if (absl::Status status = FromRocks(it->status(), Tr("read")); !status.ok()) return status;
-  if (writable) {
+  if (writable && !complete->has_value()) {
     write_batch.Put(Family(kMeta), kCellPeriodsCompleteKey, "1");
     if (absl::Status status =
             FromRocks(db_->Write(rocksdb::WriteOptions(), &write_batch), Tr("write"));
@@ -900,6 +902,8 @@ absl::Status CellReader::Refresh() {
 
 absl::Status Store::ScanCells(std::string_view indicator, std::string_view region,
                               const std::function<bool(const CellRevision& cell)>& visit) const {
+  // An empty indicator names no cell (and would find the period keys).
+  if (indicator.empty()) return absl::OkStatus();
   std::string prefix = CellPrefix(indicator, region, "");
   // A scan spans many cells, so the per-cell prefix filters do not apply.
   rocksdb::ReadOptions read_options;

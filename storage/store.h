@@ -141,7 +141,7 @@ class CellReader {
   explicit CellReader(const Store* store);
   const Store* store_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
-  absl::flat_hash_set<uint64_t> periods_;
+  absl::flat_hash_set<uint32_t> periods_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
@@ -254,7 +254,7 @@ class Store {
   // Hashes of (area, period) of every cell the index holds, and maybe more;
   // see kCellPeriodPrefix in store.cc.
   mutable std::mutex periods_mu_;
-  absl::flat_hash_set<uint64_t> cell_periods_;  // guarded by periods_mu_
+  absl::flat_hash_set<uint32_t> cell_periods_;  // guarded by periods_mu_
 };
 
 }  // namespace yreb::storage

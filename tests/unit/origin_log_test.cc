@@ -1,12 +1,15 @@
+#include "sync/origin_log.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <future>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "proto/entry.h"
 #include "storage/store.h"
-#include "sync/origin_log.h"
 #include "sync/verify.h"
 #include "tests/support/process.h"
 
@@ -567,6 +570,32 @@ TEST(StoreCellsTest, PeriodsSurviveReopen) {
   EXPECT_TRUE(store->GetCellRevisions("gdp", "320100", "2024-Q2")->empty());
 }
 
+// Removes the period keys from the store at `dir`, as a store written
+// before them would be.
+void DropPeriodKeys(const std::string& dir) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : {"default", "entries", "heads", "tips", "cells"}) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(batch.Delete(handles[0], "cell-periods-complete").ok());
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[4]));
+  int dropped = 0;
+  for (it->SeekToFirst(); it->Valid() && it->key().starts_with(rocksdb::Slice("\0", 1));
+       it->Next()) {
+    ASSERT_TRUE(batch.Delete(handles[4], it->key()).ok());
+    ++dropped;
+  }
+  EXPECT_EQ(dropped, 2);
+  it.reset();
+  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+}
+
 // A store written before the period keys existed gets them at its next
 // writable open; a read-only open finds its cells without writing them.
 TEST(StoreCellsTest, OlderStoreGetsPeriodsAtOpen) {
@@ -577,25 +606,52 @@ TEST(StoreCellsTest, OlderStoreGetsPeriodsAtOpen) {
     batch.PutCell({"gdp", "320000", "2019", 1, 320000, 10});
     batch.PutCell({"cpi", "420000", "2019-M12", 1, 420000, 4});
     ASSERT_TRUE(store->Write(batch, false).ok());
-    // Back to the layout of an older store.
-    batch.Clear();
-    batch.DeleteMeta(std::string("cell-period/32\0", 15) + "2019");
-    batch.DeleteMeta(std::string("cell-period/42\0", 15) + "2019-M12");
-    batch.DeleteMeta("cell-periods-complete");
-    ASSERT_TRUE(store->Write(batch, false).ok());
-    EXPECT_FALSE(store->GetMeta("cell-periods-complete")->has_value());
+    EXPECT_EQ(store->GetMeta("cell-periods-complete")->value_or(""), "1");
   }
+  ASSERT_NO_FATAL_FAILURE(DropPeriodKeys(dir));
   {
     std::unique_ptr<storage::Store> store = *storage::Store::OpenReadOnly(dir);
+    EXPECT_FALSE(store->GetMeta("cell-periods-complete")->has_value());
     EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
     EXPECT_EQ(store->GetCellRevisions("cpi", "420000", "2019-M12")->size(), 1u);
-    EXPECT_FALSE(store->GetMeta("cell-periods-complete")->has_value());
   }
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
+    EXPECT_EQ(store->GetMeta("cell-periods-complete")->value_or(""), "1");
+    EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
+    EXPECT_EQ(store->NewCellReader()->Revisions("cpi", "420000", "2019-M12")->size(), 1u);
+  }
+  // The keys were written back: a second open finds the cells through them.
   std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
-  EXPECT_EQ(store->GetMeta("cell-periods-complete")->value_or(""), "1");
-  EXPECT_EQ(store->GetMeta(std::string("cell-period/32\0", 15) + "2019")->value_or("absent"), "");
   EXPECT_EQ(store->GetCellRevisions("gdp", "320000", "2019")->size(), 1u);
-  EXPECT_EQ(store->NewCellReader()->Revisions("cpi", "420000", "2019-M12")->size(), 1u);
+  EXPECT_EQ(store->GetCellRevisions("cpi", "420000", "2019-M12")->size(), 1u);
+  EXPECT_TRUE(store->GetCellRevisions("gdp", "420000", "2019")->empty());
+}
+
+// The period keys share the cell family; a scan never returns them.
+TEST(StoreCellsTest, ScansSkipPeriodKeys) {
+  std::unique_ptr<storage::Store> store =
+      *storage::Store::Open(testing::MakeTempDir("periods-scan"), {.create_if_missing = true});
+  storage::Batch batch;
+  batch.PutCell({"gdp", "320000", "2019", 1, 320000, 10});
+  ASSERT_TRUE(store->Write(batch, false).ok());
+  int cells = 0;
+  ASSERT_TRUE(store
+                  ->ScanCells("", "",
+                              [&](const storage::CellRevision&) {
+                                ++cells;
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(cells, 0);
+  ASSERT_TRUE(store
+                  ->ScanCells("gdp", "",
+                              [&](const storage::CellRevision&) {
+                                ++cells;
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(cells, 1);
 }
 
 }  // namespace
