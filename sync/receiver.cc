@@ -180,8 +180,9 @@ absl::StatusOr<std::vector<crypto::Hash>> Receiver::VerifyRange(const proto::Ran
   return hashes;
 }
 
-absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t origin,
-                                       uint64_t first, uint64_t max_entries) {
+absl::Status ReadRangeInto(const storage::Store& store, uint32_t origin, uint64_t first,
+                           uint64_t max_entries, proto::Range* range) {
+  range->Clear();
   // End at the last head within max_entries, or at the first head after
   // `first` when none is that close.
   std::optional<entry::Head> end;
@@ -198,13 +199,13 @@ absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t ori
     return absl::NotFoundError(Tr("no signed head of origin {} at or after {}", origin, first));
   }
 
-  proto::Range range;
-  range.set_origin(origin);
-  range.set_first_sequence(first);
+  range->set_origin(origin);
+  range->set_first_sequence(first);
   uint64_t expected = first;
   status = store.ScanEntries(origin, first, [&](uint64_t sequence, std::string_view encoded) {
     if (sequence != expected || sequence > end->sequence) return false;
-    range.add_entries(std::string(encoded));
+    // Reuses a string the cleared range kept, when it has one.
+    range->add_entries()->assign(encoded.data(), encoded.size());
     ++expected;
     return sequence < end->sequence;
   });
@@ -213,9 +214,19 @@ absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t ori
     return absl::DataLossError(
         Tr("origin {} is missing entry {} below its head {}", origin, expected, end->sequence));
   }
-  range.mutable_head()->set_sequence(end->sequence);
-  range.mutable_head()->set_hash(std::string(crypto::AsBytes(end->hash)));
-  range.mutable_head()->set_signature(std::string(crypto::AsBytes(end->signature)));
+  range->mutable_head()->set_sequence(end->sequence);
+  range->mutable_head()->set_hash(std::string(crypto::AsBytes(end->hash)));
+  range->mutable_head()->set_signature(std::string(crypto::AsBytes(end->signature)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t origin, uint64_t first,
+                                       uint64_t max_entries) {
+  proto::Range range;
+  if (absl::Status status = ReadRangeInto(store, origin, first, max_entries, &range);
+      !status.ok()) {
+    return status;
+  }
   return range;
 }
 

@@ -67,9 +67,12 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
   uint64_t rate = options_.max_entries_per_second;
   uint64_t batch_entry_cap = rate == 0 ? UINT64_MAX : std::max<uint64_t>(rate / 10, 1);
   if (rate != 0) range_entries = std::min(range_entries, batch_entry_cap);
+  // Reused while the peer is behind: a cleared batch keeps its ranges and
+  // their entries' strings for the next one.
+  proto::SyncBatch batch;
   while (!context->IsCancelled() && !notifier_->shut_down()) {
     uint64_t generation = notifier_->generation();
-    proto::SyncBatch batch;
+    batch.Clear();
     size_t bytes = 0;
     uint64_t entries = 0;
 
@@ -95,26 +98,27 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
       uint64_t& sent_to = have[tip.origin];
       while (sent_to < tip.sequence && bytes < options_.max_batch_bytes &&
              entries < batch_entry_cap) {
-        absl::StatusOr<proto::Range> range =
-            ReadRange(*store_, tip.origin, sent_to + 1, range_entries);
-        if (!range.ok()) {
+        proto::Range* range = batch.add_ranges();
+        absl::Status read = ReadRangeInto(*store_, tip.origin, sent_to + 1, range_entries, range);
+        if (!read.ok()) {
+          batch.mutable_ranges()->RemoveLast();
           spdlog::warn("cannot serve range: peer={} origin={} first={} error={}", subscriber,
-                       tip.origin, sent_to + 1, range.status().message());
+                       tip.origin, sent_to + 1, read.message());
           break;
         }
         size_t range_bytes = 0;
         for (const std::string& encoded : range->entries()) range_bytes += encoded.size();
         // A batch must stay below the receiver's message limit (gRPC's
         // default is 4 MiB), so a range that does not fit waits for the next
-        // batch, unless the batch is empty.
-        if (batch.ranges_size() > 0 && bytes + range_bytes > options_.max_batch_bytes) {
+        // batch, unless it is the batch's first.
+        if (batch.ranges_size() > 1 && bytes + range_bytes > options_.max_batch_bytes) {
+          batch.mutable_ranges()->RemoveLast();
           behind = true;
           break;
         }
         bytes += range_bytes;
         entries += range->entries_size();
         sent_to = range->head().sequence();
-        *batch.add_ranges() = std::move(*range);
       }
       if (sent_to < tip.sequence) behind = true;
       *batch.add_sender_tips() = ToProto(tip);
@@ -135,6 +139,8 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
       std::this_thread::sleep_for(std::chrono::microseconds(entries * 1000000 / rate));
     }
     if (behind) continue;
+    // Caught up: let go of what the batches of the backlog held.
+    batch = proto::SyncBatch();
     if (!request->follow()) break;
     notifier_->WaitPast(generation, options_.heartbeat);
   }

@@ -321,6 +321,39 @@ TEST_F(ReceiverTest, RecordOutsideProvinceIsStoredButVoid) {
   EXPECT_EQ(voids, 1);
 }
 
+// The records of a range are parsed into one reused message; each cell
+// still gets its own record's names.
+TEST_F(ReceiverTest, EachRecordIsIndexedUnderItsOwnCell) {
+  Append({RecordBody("320000", "2021", "1"), RecordBody("320100", "2022", "2"),
+          RecordBody("320000", "2023", "3")});
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+  std::vector<storage::CellRevision> first = *store_->GetCellRevisions("gdp", "320000", "2021");
+  std::vector<storage::CellRevision> second = *store_->GetCellRevisions("gdp", "320100", "2022");
+  std::vector<storage::CellRevision> third = *store_->GetCellRevisions("gdp", "320000", "2023");
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(first[0].sequence, 1u);
+  EXPECT_EQ(second[0].sequence, 2u);
+  EXPECT_EQ(third[0].sequence, 3u);
+  EXPECT_TRUE(store_->GetCellRevisions("gdp", "320100", "2021")->empty());
+}
+
+// A range read into a message that held a longer one keeps nothing of it.
+TEST_F(ReceiverTest, RangeReadIntoAgainHoldsOnlyItsOwnEntries) {
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 20; ++i)
+    bodies.push_back(RecordBody("320000", std::to_string(2000 + i), "1"));
+  Append(bodies);
+  proto::Range range;
+  ASSERT_TRUE(sync::ReadRangeInto(*origin_store_, 320000, 1, 1024, &range).ok());
+  ASSERT_EQ(range.entries_size(), 20);
+  ASSERT_TRUE(sync::ReadRangeInto(*origin_store_, 320000, 17, 1024, &range).ok());
+  EXPECT_EQ(range.first_sequence(), 17u);
+  EXPECT_EQ(range.entries_size(), 4);
+  EXPECT_EQ(range.SerializeAsString(), Range(17).SerializeAsString());
+}
+
 TEST_F(ReceiverTest, ImportCountsOnlyWithItsCommit) {
   Append({RecordBody("320000", "2021", "1", /*import_id=*/1),
           RecordBody("320000", "2022", "2", /*import_id=*/1)});
