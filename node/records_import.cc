@@ -112,11 +112,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     } close_queue{queue};
     uint64_t import_id = context.next_sequence();
     // Only this job writes cells of this node's province while it runs (a
-    // receiver indexes no record of another origin for them), and its cells
-    // are distinct, so one reader of the index as it was before the import
-    // serves all its lookups. It also skips, without a read, every cell of a
-    // period new to the province. It is refreshed at each flush to let go of
-    // the memtables it pins.
+    // receiver indexes no record of another origin for them), so one reader
+    // serves all its lookups. It is refreshed at each flush, which also
+    // lets go of the memtables it pins.
     std::unique_ptr<storage::CellReader> cells = store_->NewCellReader();
     size_t stored = 0;
     uint64_t first_sequence = 0;

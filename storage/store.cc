@@ -1,7 +1,6 @@
 #include "storage/store.h"
 
 #include <cstring>
-#include <functional>
 #include <map>
 
 #include <rocksdb/db.h>
@@ -76,50 +75,6 @@ std::optional<CellRevision> DecodeCell(std::string_view key, std::string_view va
     return std::nullopt;
   }
   return cell;
-}
-
-// The cell family also holds one key per area (the first two characters of
-// a region code, its province) and period it has held a cell of: 0x00 area
-// 0x00 period. No cell key starts with 0x00, and with two 0x00 bytes these
-// keys stay out of the prefix filters. Store keeps their hashes in memory, so
-// that a lookup of a cell in a period its area never had (an import of a new
-// quarter looks up every one of its cells) costs no RocksDB read. Kept with
-// the cells, they are flushed with them rather than staying in a memtable.
-// They are never removed: the set may name periods with no cell left, never
-// the reverse.
-constexpr std::string_view kCellPeriodPrefix("\0", 1);
-// Present in the meta family once the keys above cover every stored cell.
-// Stores written before them get the keys from a scan of the index at open.
-constexpr std::string_view kCellPeriodsCompleteKey = "cell-periods-complete";
-
-// 32 bits: a collision only costs a lookup.
-uint32_t CellPeriodHash(std::string_view region, std::string_view period) {
-  std::string_view area = region.substr(0, 2);
-  uint64_t hash = std::hash<std::string_view>{}(period);
-  for (char c : area) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
-  return static_cast<uint32_t>(hash ^ (hash >> 32));
-}
-
-std::string CellPeriodKey(std::string_view region, std::string_view period) {
-  std::string key(kCellPeriodPrefix);
-  key.append(region.substr(0, 2));
-  key.push_back('\0');
-  key.append(period);
-  return key;
-}
-
-// Returns the region and period of a cell key, or nothing when it has fewer
-// than three names.
-std::optional<std::pair<std::string_view, std::string_view>> CellRegionAndPeriod(
-    std::string_view key) {
-  size_t first = key.find('\0');
-  if (first == std::string_view::npos) return std::nullopt;
-  size_t second = key.find('\0', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  size_t third = key.find('\0', second + 1);
-  if (third == std::string_view::npos) return std::nullopt;
-  return std::make_pair(key.substr(first + 1, second - first - 1),
-                        key.substr(second + 1, third - second - 1));
 }
 
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
@@ -464,7 +419,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   }
   store->db_.reset(db);
   if (absl::Status marks = store->LoadImportMarks(); !marks.ok()) return marks;
-  if (absl::Status periods = store->LoadCellPeriods(true); !periods.ok()) return periods;
   return store;
 }
 
@@ -485,7 +439,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& pa
   }
   store->db_.reset(db);
   if (absl::Status marks = store->LoadImportMarks(); !marks.ok()) return marks;
-  if (absl::Status periods = store->LoadCellPeriods(false); !periods.ok()) return periods;
   return store;
 }
 
@@ -521,12 +474,6 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   };
   // The lowest sequence each origin's log is cut at by this batch.
   std::map<uint32_t, uint64_t> cuts;
-  struct CellPeriod {
-    uint32_t hash;
-    std::string_view region;
-    std::string_view period;
-  };
-  std::vector<CellPeriod> periods;
 
   for (size_t offset = 0; offset < batch.data_.size();) {
     Batch::Op op = batch.Next(&offset);
@@ -555,14 +502,6 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
       if (auto mark = ParseImportMarkKey(op.key); mark.has_value()) {
         marks.emplace_back(*mark, !op.is_delete);
       }
-    } else if (op.family == kCells && !op.is_delete) {
-      if (auto names = CellRegionAndPeriod(op.key); names.has_value()) {
-        uint32_t hash = CellPeriodHash(names->first, names->second);
-        // Cells of a batch mostly share their period with the one before.
-        if (periods.empty() || periods.back().hash != hash) {
-          periods.push_back({hash, names->first, names->second});
-        }
-      }
     }
     if (op.is_delete) {
       write_batch.Delete(Family(op.family), key);
@@ -572,18 +511,6 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   }
   for (auto& [origin, run] : runs) {
     if (!run.empty()) put_run(origin, run);
-  }
-
-  if (!periods.empty()) {
-    // Added before the write, so a lookup never skips a cell it could see;
-    // a failed write leaves hashes of periods with no cell, which only
-    // costs lookups.
-    std::lock_guard<std::mutex> lock(periods_mu_);
-    for (const CellPeriod& cell_period : periods) {
-      if (cell_periods_.insert(cell_period.hash).second) {
-        write_batch.Put(Family(kCells), CellPeriodKey(cell_period.region, cell_period.period), "");
-      }
-    }
   }
 
   rocksdb::WriteOptions write_options;
@@ -647,49 +574,6 @@ absl::Status Store::LoadImportMarks() {
   if (!status.ok()) return status;
   std::lock_guard<std::mutex> lock(marks_mu_);
   committed_imports_ = std::move(marks);
-  return absl::OkStatus();
-}
-
-absl::Status Store::LoadCellPeriods(bool writable) {
-  absl::flat_hash_set<uint32_t> hashes;
-  absl::StatusOr<std::optional<std::string>> complete = GetMeta(kCellPeriodsCompleteKey);
-  if (!complete.ok()) return complete.status();
-  rocksdb::ReadOptions read_options;
-  read_options.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(kCells)));
-  rocksdb::Slice prefix(kCellPeriodPrefix.data(), kCellPeriodPrefix.size());
-  rocksdb::WriteBatch write_batch;
-  if (complete->has_value()) {
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      std::string_view names(it->key().data() + prefix.size(), it->key().size() - prefix.size());
-      size_t end = names.find('\0');
-      if (end != std::string_view::npos) {
-        hashes.insert(CellPeriodHash(names.substr(0, end), names.substr(end + 1)));
-      }
-    }
-  } else {
-    // A store from before the period keys: derive them from the index once.
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
-      if (key.starts_with(kCellPeriodPrefix)) continue;
-      auto names = CellRegionAndPeriod(key);
-      if (!names.has_value()) continue;
-      if (hashes.insert(CellPeriodHash(names->first, names->second)).second) {
-        write_batch.Put(Family(kCells), CellPeriodKey(names->first, names->second), "");
-      }
-    }
-  }
-  if (absl::Status status = FromRocks(it->status(), Tr("read")); !status.ok()) return status;
-  if (writable && !complete->has_value()) {
-    write_batch.Put(Family(kMeta), kCellPeriodsCompleteKey, "1");
-    if (absl::Status status =
-            FromRocks(db_->Write(rocksdb::WriteOptions(), &write_batch), Tr("write"));
-        !status.ok()) {
-      return status;
-    }
-  }
-  std::lock_guard<std::mutex> lock(periods_mu_);
-  cell_periods_ = std::move(hashes);
   return absl::OkStatus();
 }
 
@@ -851,59 +735,34 @@ rocksdb::ReadOptions CellLookupOptions() {
 
 }  // namespace
 
-bool Store::MayHoldPeriod(std::string_view region, std::string_view period) const {
-  std::lock_guard<std::mutex> lock(periods_mu_);
-  return cell_periods_.contains(CellPeriodHash(region, period));
-}
-
 absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_view indicator,
                                                                   std::string_view region,
                                                                   std::string_view period) const {
-  if (!MayHoldPeriod(region, period)) return std::vector<CellRevision>();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(CellLookupOptions(), Family(kCells)));
   return RevisionsAt(it.get(), indicator, region, period);
 }
 
 std::unique_ptr<CellReader> Store::NewCellReader() const {
-  auto reader = std::unique_ptr<CellReader>(new CellReader(this));
-  {
-    // Taken together, so that the periods match what the snapshot holds.
-    std::lock_guard<std::mutex> lock(periods_mu_);
-    reader->snapshot_ = db_->GetSnapshot();
-    reader->periods_ = cell_periods_;
-  }
-  rocksdb::ReadOptions options = CellLookupOptions();
-  options.snapshot = reader->snapshot_;
-  reader->it_.reset(db_->NewIterator(options, Family(kCells)));
-  return reader;
+  return std::unique_ptr<CellReader>(new CellReader(
+      this, std::unique_ptr<rocksdb::Iterator>(
+                db_->NewIterator(CellLookupOptions(), Family(kCells)))));
 }
 
-CellReader::CellReader(const Store* store) : store_(store) {}
+CellReader::CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it)
+    : store_(store), it_(std::move(it)) {}
 
-CellReader::~CellReader() {
-  it_.reset();
-  if (snapshot_ != nullptr) store_->db_->ReleaseSnapshot(snapshot_);
-}
+CellReader::~CellReader() = default;
 
 absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view indicator,
                                                                 std::string_view region,
                                                                 std::string_view period) {
-  if (!periods_.contains(CellPeriodHash(region, period))) return std::vector<CellRevision>();
   return store_->RevisionsAt(it_.get(), indicator, region, period);
 }
 
-absl::Status CellReader::Refresh() {
-  // A new iterator on the same snapshot pins only today's memtables.
-  rocksdb::ReadOptions options = CellLookupOptions();
-  options.snapshot = snapshot_;
-  it_.reset(store_->db_->NewIterator(options, store_->Family(kCells)));
-  return FromRocks(it_->status(), Tr("read"));
-}
+absl::Status CellReader::Refresh() { return FromRocks(it_->Refresh(), Tr("read")); }
 
 absl::Status Store::ScanCells(std::string_view indicator, std::string_view region,
                               const std::function<bool(const CellRevision& cell)>& visit) const {
-  // An empty indicator names no cell (and would find the period keys).
-  if (indicator.empty()) return absl::OkStatus();
   std::string prefix = CellPrefix(indicator, region, "");
   // A scan spans many cells, so the per-cell prefix filters do not apply.
   rocksdb::ReadOptions read_options;

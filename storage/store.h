@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "crypto/crypto.h"
@@ -28,7 +27,6 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class Iterator;
-class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -123,8 +121,7 @@ class Store;
 
 // Looks up the revisions of many cells in a row through one RocksDB
 // iterator, which saves making one per lookup. It reads the index as it was
-// when made, for instance before an import's own writes, and skips cells of
-// periods the index held no cell of then without reading RocksDB.
+// when made or last refreshed. Refresh also releases the memtables it pins.
 class CellReader {
  public:
   ~CellReader();
@@ -132,16 +129,12 @@ class CellReader {
   absl::StatusOr<std::vector<CellRevision>> Revisions(std::string_view indicator,
                                                       std::string_view region,
                                                       std::string_view period);
-  // Lets go of the memtables the reader pins; it still reads the index as
-  // it was when made.
   absl::Status Refresh();
 
  private:
   friend class Store;
-  explicit CellReader(const Store* store);
+  CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it);
   const Store* store_;
-  const rocksdb::Snapshot* snapshot_ = nullptr;
-  absl::flat_hash_set<uint32_t> periods_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
@@ -224,19 +217,12 @@ class Store {
   friend class CellReader;
   Store() = default;
   rocksdb::ColumnFamilyHandle* Family(int id) const;
-  // Returns false when the index holds no cell of `region`'s area in
-  // `period`.
-  bool MayHoldPeriod(std::string_view region, std::string_view period) const;
   // Collects the visible revisions at the iterator's cell prefix.
   absl::StatusOr<std::vector<CellRevision>> RevisionsAt(rocksdb::Iterator* it,
                                                         std::string_view indicator,
                                                         std::string_view region,
                                                         std::string_view period) const;
   absl::Status LoadImportMarks();
-  // Loads the hashes of the areas and periods the index holds cells of,
-  // first deriving them from the index when the store predates them. Only a
-  // `writable` store keeps what it derived.
-  absl::Status LoadCellPeriods(bool writable);
   // Adds to `write_batch` the removal of entry `first` of `origin` and of
   // every later entry, rewriting the run that contains `first`.
   absl::Status CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch* write_batch);
@@ -251,10 +237,6 @@ class Store {
   // it stays small; kept in memory so that index reads need no extra lookup.
   mutable std::mutex marks_mu_;
   std::set<std::pair<uint32_t, uint64_t>> committed_imports_;  // guarded by marks_mu_
-  // Hashes of (area, period) of every cell the index holds, and maybe more;
-  // see kCellPeriodPrefix in store.cc.
-  mutable std::mutex periods_mu_;
-  absl::flat_hash_set<uint32_t> cell_periods_;  // guarded by periods_mu_
 };
 
 }  // namespace yreb::storage
