@@ -460,7 +460,7 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
     if (!write_failure_.ok()) return write_failure_;
   }
   // Runs and RocksDB's per-key overhead add little to the batch's own
-  // bytes; reserving them spares growing a buffer of many megabytes.
+  // bytes. Reserving that much up front spares growing a buffer of megabytes.
   rocksdb::WriteBatch write_batch(batch.data_.size() + batch.data_.size() / 8 + 64);
   // Import commit markers the batch adds (true) or removes (false).
   std::vector<std::pair<std::pair<uint32_t, uint64_t>, bool>> marks;

@@ -192,12 +192,13 @@ std::set<std::string> MissingOf(const json& set, uint32_t province) {
 class SharedSets : public ::testing::Test {
  protected:
   // A fatal failure here would make googletest report every test of the
-  // suite as skipped, which ctest counts as a pass; so the setup keeps its
-  // error and each test fails on it in SetUp.
+  // suite as skipped, which ctest counts as a pass. So the setup keeps its
+  // error, and each test fails on it in SetUp.
   static void SetUpTestSuite() { setup_error_ = Prepare(); }
   void SetUp() override { ASSERT_EQ(setup_error_, ""); }
 
-  // Starts the federation and imports the data; returns what failed, or "".
+  // Starts the federation and imports the data. Returns what failed, or an
+  // empty string.
   static std::string Prepare() {
     // The reference node also serves its status page.
     federation_ = new Federation(kMembers, kLead, {{kReference, testing::kHttpSections}});
