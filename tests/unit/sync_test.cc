@@ -321,9 +321,9 @@ TEST_F(ReceiverTest, RecordOutsideProvinceIsStoredButVoid) {
   EXPECT_EQ(voids, 1);
 }
 
-// The records of a range are parsed into one reused message; each cell
-// still gets its own record's names.
-TEST_F(ReceiverTest, EachRecordIsIndexedUnderItsOwnCell) {
+// The records of a range are parsed into one reused message, and each cell
+// still gets the names of its own record.
+TEST_F(ReceiverTest, RecordsIndexedUnderOwnCells) {
   Append({RecordBody("320000", "2021", "1"), RecordBody("320100", "2022", "2"),
           RecordBody("320000", "2023", "3")});
   ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
@@ -340,7 +340,7 @@ TEST_F(ReceiverTest, EachRecordIsIndexedUnderItsOwnCell) {
 }
 
 // A range read into a message that held a longer one keeps nothing of it.
-TEST_F(ReceiverTest, RangeReadIntoAgainHoldsOnlyItsOwnEntries) {
+TEST_F(ReceiverTest, ReusedRangeHoldsOwnEntries) {
   std::vector<std::string> bodies;
   for (int i = 0; i < 20; ++i)
     bodies.push_back(RecordBody("320000", std::to_string(2000 + i), "1"));
