@@ -179,8 +179,8 @@ std::optional<crypto::Hash> AttributedHash(const proto::Range& range,
 // stored head at or after it.
 absl::StatusOr<proto::Range> ReadRange(const storage::Store& store, uint32_t origin,
                                        uint64_t first, uint64_t max_entries);
-// As ReadRange, into `range`, which it clears first. A range read into again
-// and again reuses the strings of its earlier entries.
+// Builds the range ReadRange returns into `range`, clearing it first. Reading
+// into the same range again reuses the strings of its earlier entries.
 absl::Status ReadRangeInto(const storage::Store& store, uint32_t origin, uint64_t first,
                            uint64_t max_entries, proto::Range* range);
 

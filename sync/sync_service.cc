@@ -67,8 +67,8 @@ grpc::Status SyncService::Subscribe(grpc::ServerContext* context,
   uint64_t rate = options_.max_entries_per_second;
   uint64_t batch_entry_cap = rate == 0 ? UINT64_MAX : std::max<uint64_t>(rate / 10, 1);
   if (rate != 0) range_entries = std::min(range_entries, batch_entry_cap);
-  // Reused while the peer is behind: a cleared batch keeps its ranges and
-  // their entries' strings for the next one.
+  // The batch under construction, reused while the peer is behind. A
+  // cleared batch keeps its ranges and their entries' strings for the next.
   proto::SyncBatch batch;
   while (!context->IsCancelled() && !notifier_->shut_down()) {
     uint64_t generation = notifier_->generation();
