@@ -1,18 +1,21 @@
 #include "storage/store.h"
 
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
 #include <cstring>
 #include <map>
-
-#include <rocksdb/db.h>
-#include <rocksdb/utilities/checkpoint.h>
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/write_batch.h>
+#include <tuple>
 
 #include "common/big_endian.h"
 #include "i18n/i18n.h"
+#include "storage/cell_runs.h"
 
 namespace yreb::storage {
 namespace {
@@ -38,37 +41,17 @@ std::string OriginKey(uint32_t origin) {
   return key;
 }
 
-// Cell keys: indicator 0x00 region 0x00 period 0x00 revision (u32 BE)
-// origin (u32 BE) sequence (u64 BE). The three names never contain 0x00:
-// inputs are validated before they reach the store.
-std::string CellPrefix(std::string_view indicator, std::string_view region,
-                       std::string_view period) {
-  std::string key(indicator);
-  key.push_back('\0');
-  if (region.empty()) return key;
-  key.append(region);
-  key.push_back('\0');
-  if (period.empty()) return key;
-  key.append(period);
-  key.push_back('\0');
-  return key;
-}
-
+// Decodes a revision key and its value (see cell_runs.h).
 std::optional<CellRevision> DecodeCell(std::string_view key, std::string_view value) {
+  std::optional<internal::ParsedCellKey> parsed = internal::ParseCellKey(key);
+  if (!parsed.has_value() || parsed->is_run) return std::nullopt;
   CellRevision cell;
-  size_t first = key.find('\0');
-  if (first == std::string_view::npos) return std::nullopt;
-  size_t second = key.find('\0', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  size_t third = key.find('\0', second + 1);
-  if (third == std::string_view::npos || key.size() != third + 1 + 16) return std::nullopt;
-  cell.indicator = std::string(key.substr(0, first));
-  cell.region = std::string(key.substr(first + 1, second - first - 1));
-  cell.period = std::string(key.substr(second + 1, third - second - 1));
-  const char* tail = key.data() + third + 1;
-  cell.revision = static_cast<uint32_t>(GetBigEndian(tail, 4));
-  cell.origin = static_cast<uint32_t>(GetBigEndian(tail + 4, 4));
-  cell.sequence = GetBigEndian(tail + 8, 8);
+  cell.indicator = std::string(parsed->indicator);
+  cell.region = std::string(parsed->region);
+  cell.period = std::string(parsed->period);
+  cell.revision = parsed->revision;
+  cell.origin = parsed->origin;
+  cell.sequence = parsed->sequence;
   if (value.size() == 8) {
     cell.import_id = GetBigEndian(value.data(), 8);
   } else if (!value.empty()) {
@@ -96,14 +79,6 @@ Batch::~Batch() = default;
 
 namespace {
 
-void PutVarint(std::string* out, size_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
 size_t GetVarint(std::string_view data, size_t* offset) {
   size_t value = 0;
   for (int shift = 0;; shift += 7) {
@@ -111,14 +86,6 @@ size_t GetVarint(std::string_view data, size_t* offset) {
     value |= static_cast<size_t>(byte & 0x7F) << shift;
     if (byte < 0x80) return value;
   }
-}
-
-std::string CellKey(const CellRevision& cell) {
-  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
-  PutBigEndian(&key, cell.revision, 4);
-  PutBigEndian(&key, cell.origin, 4);
-  PutBigEndian(&key, cell.sequence, 8);
-  return key;
 }
 
 // The entries family stores each origin's log in runs of consecutive
@@ -204,7 +171,7 @@ class RunBuilder {
 
  private:
   void AddBytes(std::string_view encoded) {
-    PutVarint(&value_, encoded.size());
+    internal::PutVarint64(&value_, encoded.size());
     value_.append(encoded);
     bytes_ += encoded.size();
   }
@@ -212,6 +179,64 @@ class RunBuilder {
   size_t count_ = 0;
   size_t bytes_ = 0;
   std::string_view single_;
+  std::string value_;
+};
+
+// Collects consecutive revisions of one series and origin that one
+// Store::Write puts, and stores them as a run when there are enough of
+// them (see cell_runs.h).
+class CellGroup {
+ public:
+  // Returns whether the revision under `key` can join the group.
+  bool Extends(const internal::ParsedCellKey& key) const {
+    return !items_.empty() && key.origin == origin_ && key.series == series_ &&
+           key.sequence > items_.back().item.sequence &&
+           items_.size() < internal::kCellRunMaxItems && bytes_ < internal::kCellRunMaxBytes;
+  }
+  // Adds a revision. The views must stay valid until Flush.
+  void Add(const internal::ParsedCellKey& key, std::string_view raw_key,
+           std::string_view raw_value) {
+    if (items_.empty()) {
+      series_ = key.series;
+      origin_ = key.origin;
+      bytes_ = 0;
+    }
+    Item item;
+    item.item.period = key.period;
+    item.item.revision = key.revision;
+    item.item.sequence = key.sequence;
+    item.item.import_id = raw_value.size() == 8 ? GetBigEndian(raw_value.data(), 8) : 0;
+    item.key = raw_key;
+    item.value = raw_value;
+    items_.push_back(item);
+    bytes_ += key.period.size() + 8;
+  }
+  // Puts the group into `write_batch` and empties it.
+  void Flush(rocksdb::WriteBatch* write_batch, rocksdb::ColumnFamilyHandle* family) {
+    if (items_.size() >= internal::kCellRunMinItems) {
+      uint64_t first = items_.front().item.sequence;
+      value_.clear();
+      for (const Item& item : items_) internal::AppendRunItem(first, item.item, &value_);
+      write_batch->Put(family, internal::RunKey(series_, origin_, first), value_);
+    } else {
+      for (const Item& item : items_) {
+        write_batch->Put(family, rocksdb::Slice(item.key.data(), item.key.size()),
+                         rocksdb::Slice(item.value.data(), item.value.size()));
+      }
+    }
+    items_.clear();
+  }
+
+ private:
+  struct Item {
+    internal::RunItem item;
+    std::string_view key;
+    std::string_view value;
+  };
+  std::string_view series_;
+  uint32_t origin_ = 0;
+  size_t bytes_ = 0;
+  std::vector<Item> items_;
   std::string value_;
 };
 
@@ -224,9 +249,9 @@ absl::Status DamagedRun(uint32_t origin, uint64_t first) {
 
 void Batch::Add(int family, bool is_delete, std::string_view key, std::string_view value) {
   data_.push_back(static_cast<char>(family | (is_delete ? 0x80 : 0)));
-  PutVarint(&data_, key.size());
+  internal::PutVarint64(&data_, key.size());
   data_.append(key);
-  PutVarint(&data_, value.size());
+  internal::PutVarint64(&data_, value.size());
   data_.append(value);
   byte_size_ += key.size() + value.size();
   if (family == kEntries && !is_delete) ++entry_count_;
@@ -263,12 +288,12 @@ void Batch::PutTip(const Tip& tip) {
 
 void Batch::PutCell(const CellRevision& cell) {
   if (cell.import_id == 0) {
-    Add(kCells, false, CellKey(cell), "");
+    Add(kCells, false, internal::RevisionKey(cell), "");
     return;
   }
   std::string value;
   PutBigEndian(&value, cell.import_id, 8);
-  Add(kCells, false, CellKey(cell), value);
+  Add(kCells, false, internal::RevisionKey(cell), value);
 }
 
 namespace {
@@ -317,7 +342,9 @@ void Batch::DeleteHead(uint32_t origin, uint64_t sequence) {
 
 void Batch::DeleteTip(uint32_t origin) { Add(kTips, true, OriginKey(origin), ""); }
 
-void Batch::DeleteCell(const CellRevision& cell) { Add(kCells, true, CellKey(cell), ""); }
+void Batch::DeleteCell(const CellRevision& cell) {
+  Add(kCells, true, internal::RevisionKey(cell), "");
+}
 
 void Batch::RollbackTo(size_t mark) {
   for (size_t offset = mark; offset < data_.size();) {
@@ -349,11 +376,11 @@ rocksdb::Options MakeDbOptions(bool create_if_missing) {
   return db_options;
 }
 
-// The prefix of a cell key that names the cell: indicator, region and
-// period with their 0x00 ends. A lookup of one cell's revisions (the import
-// does one per record, nearly all for cells not stored yet) is then resolved
-// by the prefix Bloom filters of the memtable and of each table file
-// without reading their keys.
+// The prefix of a cell index key up to its third 0x00: the cell for a
+// revision key, the series for a run key (see cell_runs.h). A lookup of one
+// cell's revisions (the import does one per record, nearly all for cells not
+// stored yet) is then resolved by the prefix Bloom filters of the memtable
+// and of each table file without reading their keys.
 class CellNameTransform final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "yreb.CellPrefix"; }
@@ -475,9 +502,43 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   // The lowest sequence each origin's log is cut at by this batch.
   std::map<uint32_t, uint64_t> cuts;
 
+  CellGroup cells;
+  bool cells_put = false;
+  // The runs of the cell index this write takes revisions out of, with
+  // what remains of each ("" once nothing does).
+  std::map<std::string, std::string> cut_runs;
+  std::unique_ptr<rocksdb::Iterator> runs_it;
+
   for (size_t offset = 0; offset < batch.data_.size();) {
     Batch::Op op = batch.Next(&offset);
     rocksdb::Slice key(op.key.data(), op.key.size());
+    if (op.family == kCells) {
+      std::optional<internal::ParsedCellKey> parsed = internal::ParseCellKey(op.key);
+      if (!parsed.has_value() || parsed->is_run) {
+        return absl::InternalError("invalid cell key in a write batch");
+      }
+      if (!op.is_delete) {
+        cells_put = true;
+        if (!cells.Extends(*parsed)) cells.Flush(&write_batch, Family(kCells));
+        cells.Add(*parsed, op.key, op.value);
+        continue;
+      }
+      // Removal reads the stored runs, which a put of the same batch would
+      // not be among yet.
+      if (cells_put) {
+        return absl::InternalError("a write batch both removes and puts cell revisions");
+      }
+      write_batch.Delete(Family(kCells), key);
+      if (runs_it == nullptr) {
+        rocksdb::ReadOptions read_options;
+        read_options.total_order_seek = true;
+        runs_it.reset(db_->NewIterator(read_options, Family(kCells)));
+      }
+      if (absl::Status status = CutCellRun(*parsed, runs_it.get(), &cut_runs); !status.ok()) {
+        return status;
+      }
+      continue;
+    }
     if (op.family == kEntries) {
       uint32_t origin = static_cast<uint32_t>(GetBigEndian(op.key.data(), 4));
       uint64_t sequence = GetBigEndian(op.key.data() + 4, 8);
@@ -511,6 +572,14 @@ absl::Status Store::Write(const Batch& batch, bool sync) {
   }
   for (auto& [origin, run] : runs) {
     if (!run.empty()) put_run(origin, run);
+  }
+  cells.Flush(&write_batch, Family(kCells));
+  for (const auto& [run_key, rest] : cut_runs) {
+    if (rest.empty()) {
+      write_batch.Delete(Family(kCells), run_key);
+    } else {
+      write_batch.Put(Family(kCells), run_key, rest);
+    }
   }
 
   rocksdb::WriteOptions write_options;
@@ -562,6 +631,39 @@ absl::Status Store::CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch*
     write_batch->Delete(Family(kEntries), it->key());
   }
   return FromRocks(it->status(), Tr("read"));
+}
+
+absl::Status Store::CutCellRun(const internal::ParsedCellKey& revision, rocksdb::Iterator* it,
+                               std::map<std::string, std::string>* cut_runs) {
+  // Runs of one series and origin hold disjoint rising sequences, so the
+  // revision can only be in the last run that starts at or before it.
+  std::string seek = internal::RunKey(revision.series, revision.origin, revision.sequence);
+  it->SeekForPrev(seek);
+  if (!it->Valid()) return FromRocks(it->status(), Tr("read"));
+  std::string_view found(it->key().data(), it->key().size());
+  if (found.size() != seek.size() || !found.starts_with(seek.substr(0, seek.size() - 8))) {
+    return absl::OkStatus();
+  }
+  std::string run_key(found);
+  auto cut = cut_runs->find(run_key);
+  std::string value = cut != cut_runs->end() ? cut->second : it->value().ToString();
+  if (value.empty()) return absl::OkStatus();
+  uint64_t first = GetBigEndian(run_key.data() + run_key.size() - 8, 8);
+  std::vector<internal::RunItem> items;
+  if (!internal::DecodeRun(first, value, &items)) {
+    return absl::DataLossError(Tr("stored cell index is damaged"));
+  }
+  std::string rest;
+  bool removed = false;
+  for (const internal::RunItem& item : items) {
+    if (item.sequence == revision.sequence) {
+      removed = true;
+    } else {
+      internal::AppendRunItem(first, item, &rest);
+    }
+  }
+  if (removed) (*cut_runs)[run_key] = std::move(rest);
+  return absl::OkStatus();
 }
 
 absl::Status Store::LoadImportMarks() {
@@ -705,23 +807,73 @@ absl::Status Store::ScanMeta(
   return FromRocks(it->status(), Tr("read"));
 }
 
-absl::StatusOr<std::vector<CellRevision>> Store::RevisionsAt(rocksdb::Iterator* it,
-                                                             std::string_view indicator,
-                                                             std::string_view region,
-                                                             std::string_view period) const {
+namespace {
+
+// Orders revisions as the keys of a single series would: by period,
+// revision, origin and sequence.
+bool CellOrder(const CellRevision& a, const CellRevision& b) {
+  return std::tie(a.period, a.revision, a.origin, a.sequence) <
+         std::tie(b.period, b.revision, b.origin, b.sequence);
+}
+
+}  // namespace
+
+absl::Status Store::ReadRuns(
+    rocksdb::Iterator* it, std::string_view indicator, std::string_view region,
+    const std::function<void(const internal::ParsedCellKey& run, const internal::RunItem& item)>&
+        visit) const {
+  std::string prefix = internal::RunPrefix(indicator, region);
+  std::vector<internal::RunItem> items;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::optional<internal::ParsedCellKey> run =
+        internal::ParseCellKey(std::string_view(it->key().data(), it->key().size()));
+    items.clear();
+    if (!run.has_value() || !run->is_run ||
+        !internal::DecodeRun(run->sequence,
+                             std::string_view(it->value().data(), it->value().size()), &items)) {
+      return absl::DataLossError(Tr("stored cell index is damaged"));
+    }
+    for (const internal::RunItem& item : items) visit(*run, item);
+  }
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::Status Store::ReadRevisionKeys(rocksdb::Iterator* it, std::string_view indicator,
+                                     std::string_view region, std::string_view period,
+                                     std::vector<CellRevision>* out) const {
   // Seeks straight to the cell: scanning from the region's first period made
   // each lookup cost as many keys as the periods before it.
-  std::vector<CellRevision> revisions;
-  if (indicator.empty() || region.empty() || period.empty()) return revisions;
-  std::string prefix = CellPrefix(indicator, region, period);
+  std::string prefix = internal::CellPrefix(indicator, region, period);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::optional<CellRevision> cell =
         DecodeCell(std::string_view(it->key().data(), it->key().size()),
                    std::string_view(it->value().data(), it->value().size()));
     if (!cell.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
-    if (Visible(*cell)) revisions.push_back(*std::move(cell));
+    if (Visible(*cell)) out->push_back(*std::move(cell));
   }
-  if (absl::Status status = FromRocks(it->status(), Tr("read")); !status.ok()) return status;
+  return FromRocks(it->status(), Tr("read"));
+}
+
+absl::StatusOr<std::vector<CellRevision>> Store::RevisionsAt(rocksdb::Iterator* it,
+                                                             std::string_view indicator,
+                                                             std::string_view region,
+                                                             std::string_view period) const {
+  std::vector<CellRevision> revisions;
+  if (indicator.empty() || region.empty() || period.empty()) return revisions;
+  absl::Status runs =
+      ReadRuns(it, indicator, region,
+               [&](const internal::ParsedCellKey& run, const internal::RunItem& item) {
+                 if (item.period != period) return;
+                 CellRevision cell{std::string(indicator), std::string(region), std::string(period),
+                                   item.revision,          run.origin,          item.sequence,
+                                   item.import_id};
+                 if (Visible(cell)) revisions.push_back(std::move(cell));
+               });
+  if (!runs.ok()) return runs;
+  if (absl::Status keys = ReadRevisionKeys(it, indicator, region, period, &revisions); !keys.ok()) {
+    return keys;
+  }
+  std::sort(revisions.begin(), revisions.end(), CellOrder);
   return revisions;
 }
 
@@ -756,27 +908,107 @@ CellReader::~CellReader() = default;
 absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view indicator,
                                                                 std::string_view region,
                                                                 std::string_view period) {
-  return store_->RevisionsAt(it_.get(), indicator, region, period);
+  std::vector<CellRevision> revisions;
+  if (indicator.empty() || region.empty() || period.empty()) return revisions;
+  // A series' runs are read once and kept while its cells are looked up,
+  // which is how an import goes through a file.
+  std::string series = internal::SeriesPrefix(indicator, region);
+  if (series != series_) {
+    series_.clear();
+    runs_.clear();
+    absl::Status read =
+        store_->ReadRuns(it_.get(), indicator, region,
+                         [&](const internal::ParsedCellKey& run, const internal::RunItem& item) {
+                           runs_.push_back(RunRevision{std::string(item.period), item.revision,
+                                                       run.origin, item.sequence, item.import_id});
+                         });
+    if (!read.ok()) {
+      runs_.clear();
+      return read;
+    }
+    std::sort(runs_.begin(), runs_.end(), [](const RunRevision& a, const RunRevision& b) {
+      return std::tie(a.period, a.revision, a.origin, a.sequence) <
+             std::tie(b.period, b.revision, b.origin, b.sequence);
+    });
+    series_ = std::move(series);
+  }
+  auto first = std::lower_bound(
+      runs_.begin(), runs_.end(), period,
+      [](const RunRevision& run, std::string_view wanted) { return run.period < wanted; });
+  for (auto at = first; at != runs_.end() && at->period == period; ++at) {
+    CellRevision cell{std::string(indicator), std::string(region), at->period,
+                      at->revision,           at->origin,          at->sequence,
+                      at->import_id};
+    if (store_->Visible(cell)) revisions.push_back(std::move(cell));
+  }
+  if (absl::Status keys =
+          store_->ReadRevisionKeys(it_.get(), indicator, region, period, &revisions);
+      !keys.ok()) {
+    return keys;
+  }
+  std::sort(revisions.begin(), revisions.end(), CellOrder);
+  return revisions;
 }
 
-absl::Status CellReader::Refresh() { return FromRocks(it_->Refresh(), Tr("read")); }
+absl::Status CellReader::Refresh() {
+  series_.clear();
+  runs_.clear();
+  return FromRocks(it_->Refresh(), Tr("read"));
+}
 
 absl::Status Store::ScanCells(std::string_view indicator, std::string_view region,
                               const std::function<bool(const CellRevision& cell)>& visit) const {
-  std::string prefix = CellPrefix(indicator, region, "");
+  std::string prefix = internal::SeriesPrefix(indicator, region);
   // A scan spans many cells, so the per-cell prefix filters do not apply.
   rocksdb::ReadOptions read_options;
   read_options.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(kCells)));
+  // The revisions of one series are gathered from its runs and its
+  // revision keys, then visited in order.
+  std::string series;
+  std::vector<CellRevision> gathered;
+  std::vector<internal::RunItem> items;
+  bool stopped = false;
+  auto visit_series = [&] {
+    std::sort(gathered.begin(), gathered.end(), CellOrder);
+    for (const CellRevision& cell : gathered) {
+      if (!Visible(cell)) continue;
+      if (!visit(cell)) {
+        stopped = true;
+        break;
+      }
+    }
+    gathered.clear();
+  };
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::optional<CellRevision> cell =
-        DecodeCell(std::string_view(it->key().data(), it->key().size()),
-                   std::string_view(it->value().data(), it->value().size()));
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    std::optional<internal::ParsedCellKey> parsed = internal::ParseCellKey(key);
+    if (!parsed.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
+    if (parsed->series != series) {
+      visit_series();
+      if (stopped) return absl::OkStatus();
+      series = std::string(parsed->series);
+    }
+    if (parsed->is_run) {
+      items.clear();
+      if (!internal::DecodeRun(parsed->sequence, value, &items)) {
+        return absl::DataLossError(Tr("stored cell index is damaged"));
+      }
+      for (const internal::RunItem& item : items) {
+        gathered.push_back(CellRevision{std::string(parsed->indicator), std::string(parsed->region),
+                                        std::string(item.period), item.revision, parsed->origin,
+                                        item.sequence, item.import_id});
+      }
+      continue;
+    }
+    std::optional<CellRevision> cell = DecodeCell(key, value);
     if (!cell.has_value()) return absl::DataLossError(Tr("stored cell index is damaged"));
-    if (!Visible(*cell)) continue;
-    if (!visit(*cell)) break;
+    gathered.push_back(*std::move(cell));
   }
-  return FromRocks(it->status(), Tr("read"));
+  if (!it->status().ok()) return FromRocks(it->status(), Tr("read"));
+  visit_series();
+  return absl::OkStatus();
 }
 
 absl::Status Store::CorruptEntryForTest(uint32_t origin, uint64_t sequence,
@@ -803,6 +1035,15 @@ absl::Status Store::CorruptEntryForTest(uint32_t origin, uint64_t sequence,
   return FromRocks(db_->Put(rocksdb::WriteOptions(), Family(kEntries), key,
                             rocksdb::Slice(value.data(), value.size())),
                    "write");
+}
+
+size_t Store::CellKeyCountForTest() const {
+  rocksdb::ReadOptions read_options;
+  read_options.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(kCells)));
+  size_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  return count;
 }
 
 uint64_t Store::ApproximateSize() const {

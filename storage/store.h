@@ -9,13 +9,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,6 +30,11 @@ class ColumnFamilyHandle;
 class Iterator;
 class WriteBatch;
 }  // namespace rocksdb
+
+namespace yreb::storage::internal {
+struct ParsedCellKey;
+struct RunItem;
+}  // namespace yreb::storage::internal
 
 namespace yreb::storage {
 
@@ -134,8 +140,20 @@ class CellReader {
  private:
   friend class Store;
   CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it);
+  // A revision the cell index keeps in a run.
+  struct RunRevision {
+    std::string period;
+    uint32_t revision = 0;
+    uint32_t origin = 0;
+    uint64_t sequence = 0;
+    uint64_t import_id = 0;
+  };
   const Store* store_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  // The series last looked up ("indicator\0region\0") and the revisions
+  // its runs hold, ordered by period.
+  std::string series_;
+  std::vector<RunRevision> runs_;
 };
 
 class Store {
@@ -204,6 +222,10 @@ class Store {
   // disk would; OkStatus ends it. For tests only.
   void FailWritesForTest(absl::Status status);
 
+  // Returns the number of keys in the cell index (runs and revision keys).
+  // For tests only.
+  size_t CellKeyCountForTest() const;
+
   // Returns the approximate size of the live data files in bytes.
   uint64_t ApproximateSize() const;
 
@@ -217,11 +239,24 @@ class Store {
   friend class CellReader;
   Store() = default;
   rocksdb::ColumnFamilyHandle* Family(int id) const;
-  // Collects the visible revisions at the iterator's cell prefix.
+  // Collects the visible revisions of one cell through `it`, which must
+  // read the cells family with prefix_same_as_start.
   absl::StatusOr<std::vector<CellRevision>> RevisionsAt(rocksdb::Iterator* it,
                                                         std::string_view indicator,
                                                         std::string_view region,
                                                         std::string_view period) const;
+  // Calls `visit` for each revision in the runs of a series, visible or not.
+  absl::Status ReadRuns(rocksdb::Iterator* it, std::string_view indicator, std::string_view region,
+                        const std::function<void(const internal::ParsedCellKey& run,
+                                                 const internal::RunItem& item)>& visit) const;
+  // Appends the visible revisions of one cell that have keys of their own.
+  absl::Status ReadRevisionKeys(rocksdb::Iterator* it, std::string_view indicator,
+                                std::string_view region, std::string_view period,
+                                std::vector<CellRevision>* out) const;
+  // Takes `revision` out of the run of the cell index that holds it, if
+  // any, recording the run's new value in `cut_runs`.
+  absl::Status CutCellRun(const internal::ParsedCellKey& revision, rocksdb::Iterator* it,
+                          std::map<std::string, std::string>* cut_runs);
   absl::Status LoadImportMarks();
   // Adds to `write_batch` the removal of entry `first` of `origin` and of
   // every later entry, rewriting the run that contains `first`.

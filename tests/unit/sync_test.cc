@@ -576,6 +576,29 @@ TEST_F(ReceiverTest, ResolutionDroppingOursTakesKeptChain) {
   EXPECT_EQ(cells[0].sequence, 1u);
 }
 
+TEST_F(ReceiverTest, ResolutionDropsIndexRunOfOurs) {
+  // Twenty records of one series in one range: the index keeps them as a
+  // run, from which the drop takes every revision past the fork.
+  std::vector<std::string> bodies;
+  for (int year = 2000; year < 2020; ++year) {
+    bodies.push_back(RecordBody("320000", std::to_string(year), "1"));
+  }
+  Append(bodies);
+  ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
+  ASSERT_EQ(store_->CellKeyCountForTest(), 1u);
+  proto::Range other = CloneChain(key_);
+  ASSERT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kFork);
+
+  sync::ForkDecision decision;
+  decision.origin = 320000;
+  decision.fork_sequence = 1;
+  decision.keep_sequence = 3;
+  decision.keep_hash = entry::HashEntry(other.entries(2));
+  ASSERT_TRUE(receiver_->ResolveFork(decision).ok());
+  EXPECT_EQ(store_->CellKeyCountForTest(), 0u);
+  EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2005")->empty());
+}
+
 TEST_F(ReceiverTest, FutureStampIsFlaggedNotRejected) {
   // Build an entry stamped two days ahead by hand.
   int64_t two_days_ahead =
