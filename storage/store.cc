@@ -373,6 +373,12 @@ rocksdb::Options MakeDbOptions(bool create_if_missing) {
   db_options.max_open_files = 256;
   db_options.keep_log_file_num = 4;
   db_options.IncreaseParallelism(2);
+  // A write-ahead log file is kept until every family has flushed what it
+  // holds. The tips and heads families take a few bytes per range and
+  // rarely fill a memtable, so without a bound a receiver kept gigabytes of
+  // logs, all replayed on the next start. Past this size RocksDB flushes
+  // the families that hold the oldest log.
+  db_options.max_total_wal_size = 128 << 20;
   return db_options;
 }
 

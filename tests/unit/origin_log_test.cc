@@ -1,12 +1,14 @@
-#include <atomic>
-#include <future>
-#include <vector>
+#include "sync/origin_log.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <vector>
+
 #include "proto/entry.h"
 #include "storage/store.h"
-#include "sync/origin_log.h"
 #include "sync/verify.h"
 #include "tests/support/process.h"
 
@@ -450,6 +452,32 @@ TEST_F(StoreRunsTest, DamageIsReportedNotSkipped) {
   damaged = store_->GetEntry(kOrigin - 1, 1);
   ASSERT_FALSE(damaged.ok());
   EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Sums the sizes of the write-ahead log files in a database directory.
+uint64_t WalBytes(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& file : std::filesystem::directory_iterator(dir)) {
+    if (file.path().extension() == ".log") total += file.file_size();
+  }
+  return total;
+}
+
+TEST(StoreWalTest, LogsBoundedWhenTipsRarelyFlush) {
+  // A receiver writes megabytes of entries per tip. The tips family alone
+  // never fills a memtable, and its data once pinned every log file.
+  std::string dir = testing::MakeTempDir("wal");
+  std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
+  std::string entry(1024, 'e');
+  uint64_t sequence = 0;
+  for (int batch_index = 0; batch_index < 200; ++batch_index) {
+    storage::Batch batch;
+    for (int i = 0; i < 1000; ++i) batch.PutEntry(kOrigin, ++sequence, entry);
+    batch.PutTip({kOrigin, sequence, {}});
+    ASSERT_TRUE(store->Write(batch, false).ok());
+  }
+  // 200 MiB written; the bound is 128 MiB plus the log being written.
+  EXPECT_LT(WalBytes(dir), uint64_t{160} << 20);
 }
 
 TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
