@@ -265,6 +265,7 @@ class Store {
   bool Visible(const CellRevision& cell) const;
 
   std::unique_ptr<rocksdb::DB> db_;
+  bool read_only_ = false;
   mutable std::mutex write_failure_mu_;
   absl::Status write_failure_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;

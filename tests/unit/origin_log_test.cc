@@ -480,6 +480,23 @@ TEST(StoreWalTest, LogsBoundedWhenTipsRarelyFlush) {
   EXPECT_LT(WalBytes(dir), uint64_t{160} << 20);
 }
 
+TEST(StoreWalTest, CleanCloseLeavesNoLogToReplay) {
+  std::string dir = testing::MakeTempDir("close");
+  {
+    std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
+    storage::Batch batch;
+    for (uint64_t sequence = 1; sequence <= 1000; ++sequence) {
+      batch.PutEntry(kOrigin, sequence, std::string(1024, 'e'));
+    }
+    batch.PutTip({kOrigin, 1000, {}});
+    ASSERT_TRUE(store->Write(batch, false).ok());
+    ASSERT_GT(WalBytes(dir), 1000u * 1024);
+  }
+  EXPECT_EQ(WalBytes(dir), 0u);
+  std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {});
+  EXPECT_EQ((*store->GetTip(kOrigin))->sequence, 1000u);
+}
+
 TEST(StoreCellsTest, RevisionsOfOnePeriodOnly) {
   std::unique_ptr<storage::Store> store =
       *storage::Store::Open(testing::MakeTempDir("cells"), {.create_if_missing = true});
