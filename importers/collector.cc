@@ -1,5 +1,7 @@
 #include "importers/collector.h"
 
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -115,6 +117,21 @@ void Collector::AddError(CellPlace place, std::string_view value, std::string re
   error_positions_.push_back(candidates_);
   result_->errors.push_back(RowError{file_name_, place.line, std::string(place.column),
                                      std::string(value), std::move(reason)});
+}
+
+void Collector::Append(Collector& later) {
+  for (size_t position : later.error_positions_) {
+    error_positions_.push_back(candidates_ + position);
+  }
+  candidates_ += later.candidates_;
+  std::move(later.result_->errors.begin(), later.result_->errors.end(),
+            std::back_inserter(result_->errors));
+  result_->skipped_rows_other_regions += later.result_->skipped_rows_other_regions;
+  for (const auto& [region, count] : later.result_->skipped_by_region) {
+    result_->skipped_by_region[region] += count;
+  }
+  later.result_->errors.clear();
+  later.error_positions_.clear();
 }
 
 }  // namespace yreb::importers::internal

@@ -69,6 +69,11 @@ class Collector {
 
   void AddError(CellPlace place, std::string_view value, std::string reason);
 
+  // Takes over, after its own, what `later` found in the rest of the file:
+  // its row errors, skipped rows and candidates. Candidates themselves
+  // went to `later`'s sink.
+  void Append(Collector& later);
+
   const std::string& file_name() const { return file_name_; }
   const catalog::Catalog& catalog() const { return catalog_; }
   // Candidates handed to the sink so far.

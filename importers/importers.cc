@@ -1,6 +1,7 @@
 #include "importers/importers.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +59,11 @@ bool LooksLikeSdmxCsv(const std::vector<internal::CsvRecord>& records) {
 }
 
 internal::CellHashFunction cell_hash_for_test = nullptr;
+
+// From this size on, CheckFile reads a long CSV in two halves on two
+// threads. Below it, starting a thread costs more than it saves.
+constexpr size_t kParallelCheckBytes = 4 << 20;
+size_t parallel_check_bytes = kParallelCheckBytes;
 
 uint64_t CellHash(std::string_view indicator, std::string_view region,
                   const period::Period& period) {
@@ -202,6 +208,41 @@ absl::Status ReadLayout(const CheckedFile& checked, internal::Collector& collect
   return absl::InternalError("unknown layout");
 }
 
+// Runs the check pass of ReadLayout. A large long CSV is read in two halves
+// at once, cut at a record boundary. The second half's findings are appended
+// to the first's, so the result equals that of one read of the whole file.
+absl::Status CheckLayout(const CheckedFile& checked, internal::Collector& collector,
+                         HashSink& hashes, ParseResult* result) {
+  std::string_view text = checked.decoded.text();
+  std::optional<internal::CsvCut> cut;
+  if (checked.layout == Layout::kLongCsv && text.size() >= parallel_check_bytes) {
+    cut = internal::CsvCutAfter(text, text.size() / 2);
+  }
+  if (!cut.has_value() || cut->offset >= text.size()) {
+    return ReadLayout(checked, collector, result);
+  }
+
+  ParseResult later_result;
+  HashSink later_hashes;
+  internal::Collector later(*checked.catalog, checked.node_province, checked.file, &later_result,
+                            &later_hashes);
+  // Messages of the second half are in the caller's language too.
+  std::future<absl::Status> second =
+      std::async(std::launch::async, [&, lang = i18n::CurrentLang()] {
+        i18n::ScopedLang scoped(lang);
+        return internal::ReadLongCsvRows(text, text.substr(cut->offset), cut->line, later);
+      });
+  absl::Status first = internal::ReadLongCsv(text.substr(0, cut->offset), collector);
+  absl::Status rest = second.get();
+  if (!first.ok()) return first;
+  if (!rest.ok()) return rest;
+  collector.Append(later);
+  hashes.hashes.insert(hashes.hashes.end(), later_hashes.hashes.begin(), later_hashes.hashes.end());
+  hashes.without_status.insert(hashes.without_status.end(), later_hashes.without_status.begin(),
+                               later_hashes.without_status.end());
+  return absl::OkStatus();
+}
+
 // Reads the file again, visiting the candidates `sink` selects; row errors
 // and counts of this pass are dropped, as the check pass has them.
 absl::Status Reread(const CheckedFile& checked, internal::Sink* sink) {
@@ -285,6 +326,10 @@ absl::Status CheckExactly(CheckedFile* checked, ParseResult* result) {
 
 void internal::SetCellHashForTest(CellHashFunction hash) { cell_hash_for_test = hash; }
 
+void internal::SetParallelCheckBytesForTest(size_t bytes) {
+  parallel_check_bytes = bytes == 0 ? kParallelCheckBytes : bytes;
+}
+
 absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOptions& options,
                                       const catalog::Catalog& catalog,
                                       std::string_view node_province) {
@@ -305,7 +350,9 @@ absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOption
   result.encoding = checked->decoded.encoding;
   HashSink hashes;
   internal::Collector collector(catalog, node_province, checked->file, &result, &hashes);
-  if (absl::Status status = ReadLayout(*checked, collector, &result); !status.ok()) return status;
+  if (absl::Status status = CheckLayout(*checked, collector, hashes, &result); !status.ok()) {
+    return status;
+  }
 
   // Candidates sorted by cell hash, then by their number: the first of each
   // run is the first of its cell, the rest are duplicates.

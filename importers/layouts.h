@@ -26,6 +26,10 @@ bool LooksLikeLongCsv(const std::vector<CsvRecord>& records);
 // Reads the long CSV `text` one record at a time, so that no more than one
 // row's fields are held at once whatever the file's size.
 absl::Status ReadLongCsv(std::string_view text, Collector& collector);
+// Reads the rows in `rows`, a part of the long CSV `text` that starts at a
+// record boundary on line `first_line`, with the columns of `text`'s header.
+absl::Status ReadLongCsvRows(std::string_view text, std::string_view rows, int first_line,
+                             Collector& collector);
 
 // Reads SDMX-CSV 2.0 (first column STRUCTURE) or 1.0 (first column
 // DATAFLOW) of the dataflow WriteSdmxCsv writes.
@@ -39,6 +43,9 @@ absl::Status ReadWithMapping(const std::vector<CsvRecord>& records, std::string_
 using CellHashFunction = uint64_t (*)(std::string_view indicator, std::string_view region,
                                       const period::Period& period);
 void SetCellHashForTest(CellHashFunction hash);
+// Sets the size from which CheckFile reads a long CSV on two threads, so
+// that tests can split small files. 0 restores the default.
+void SetParallelCheckBytesForTest(size_t bytes);
 
 }  // namespace yreb::importers::internal
 

@@ -226,6 +226,25 @@ absl::Status ReadLongCsv(std::string_view text, Collector& collector) {
   return status;
 }
 
+absl::Status ReadLongCsvRows(std::string_view text, std::string_view rows, int first_line,
+                             Collector& collector) {
+  LongCsvRows reader(collector);
+  absl::Status header_status;
+  absl::Status status = ForEachCsvRecord(text, collector.file_name(), [&](CsvRecord& record) {
+    header_status = reader.Header(record);
+    return false;
+  });
+  if (!status.ok()) return status;
+  if (!header_status.ok()) return header_status;
+  return ForEachCsvRecord(
+      rows, collector.file_name(),
+      [&](CsvRecord& record) {
+        reader.Row(record);
+        return true;
+      },
+      first_line);
+}
+
 }  // namespace yreb::importers::internal
 
 namespace yreb::importers {

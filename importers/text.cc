@@ -262,11 +262,11 @@ absl::StatusOr<DecodedText> Decode(std::string_view bytes, std::string_view file
 }
 
 absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
-                              const std::function<bool(CsvRecord& record)>& visit) {
+                              const std::function<bool(CsvRecord& record)>& visit, int first_line) {
   CsvRecord record;
   std::string field;
-  int line = 1;
-  record.line = 1;
+  int line = first_line;
+  record.line = first_line;
   bool in_quotes = false;
   bool field_was_quoted = false;
   int quote_line = 0;
@@ -332,6 +332,42 @@ absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
   }
   if (!field.empty() || !record.fields.empty()) end_record();
   return absl::OkStatus();
+}
+
+std::optional<CsvCut> CsvCutAfter(std::string_view text, size_t at) {
+  // ForEachCsvRecord's states without its fields: a quote opens a quoted
+  // field only as the first byte of a field that was not quoted already.
+  bool in_quotes = false;
+  bool field_started = false;
+  int line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else if (c == '\n') {
+        ++line;
+      }
+      continue;
+    }
+    if (c == '"' && !field_started) {
+      in_quotes = true;
+      field_started = true;
+    } else if (c == ',') {
+      field_started = false;
+    } else if (c == '\n') {
+      ++line;
+      field_started = false;
+      if (i >= at) return CsvCut{i + 1, line};
+    } else if (!(c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      field_started = true;
+    }
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text, std::string_view file_name,

@@ -58,8 +58,21 @@ struct CsvRecord {
 // unquoted field is kept as text. `visit` may move from the record. Returns
 // InvalidArgument naming the line when a quoted field is never closed, after
 // the records before it were visited.
+// `first_line` is the line `text` starts on, for a part of a longer text.
 absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
-                              const std::function<bool(CsvRecord& record)>& visit);
+                              const std::function<bool(CsvRecord& record)>& visit,
+                              int first_line = 1);
+
+// A place to cut a CSV text in two at a record boundary: the offset just
+// past a record's end, and the line the next record starts on.
+struct CsvCut {
+  size_t offset = 0;
+  int line = 0;
+};
+// Returns the cut after the first record that ends at or after offset `at`,
+// splitting records as ForEachCsvRecord does. Returns nothing when no record
+// ends there, because the text ends first or ends inside a quoted field.
+std::optional<CsvCut> CsvCutAfter(std::string_view text, size_t at);
 
 // Returns the first `max_records` records of `text` (all by default), split
 // as ForEachCsvRecord does.

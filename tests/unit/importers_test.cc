@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -831,6 +832,119 @@ TEST(ImportTwoPasses, VisitStopsAtTheFirstError) {
                 return absl::OkStatus();
               }).ok());
   EXPECT_EQ(seen.size(), 3u);
+}
+
+TEST(CsvCut, CutsAfterRecordEnd) {
+  // A quoted field spans lines 2-3, and line 4 has a literal quote.
+  std::string text = "a,b\nx,\"one\ntwo\"\ny\"z,w\r\nlast";
+  std::optional<internal::CsvCut> cut = internal::CsvCutAfter(text, 5);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_EQ(text.substr(cut->offset), "y\"z,w\r\nlast");
+  EXPECT_EQ(cut->line, 4);
+  cut = internal::CsvCutAfter(text, cut->offset);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_EQ(text.substr(cut->offset), "last");
+  EXPECT_EQ(cut->line, 5);
+  EXPECT_FALSE(internal::CsvCutAfter(text, cut->offset).has_value());
+  // No record ends inside an unclosed quoted field.
+  EXPECT_FALSE(internal::CsvCutAfter("a,b\nx,\"open\nrest\n", 4).has_value());
+}
+
+// Rows for a file read in two halves: errors, other provinces' rows,
+// duplicates and a January-February pair on both sides of the middle.
+std::string TwoHalvesFile() {
+  std::vector<std::string> rows;
+  for (int year = 1900; year < 1960; ++year) {
+    rows.push_back("gdp,420000," + std::to_string(year) + "," + std::to_string(year) + ".5,亿元,");
+  }
+  rows.push_back("gdp,420000,1901,1902.5,亿元,");                   // conflict, first half
+  rows.push_back("gdp,430000,2001,1,亿元,");                        // other province
+  rows.push_back("gdp,420000,1961,x,亿元,");                        // not a number
+  rows.push_back("realestate_invest_cum,420000,2023-M01,4,亿元,");  // January
+  rows.push_back("gdp,420000,1962,\"3\n\",亿元,");                  // value over two lines
+  for (int year = 1963; year < 2020; ++year) {
+    rows.push_back("gdp,420000," + std::to_string(year) + "," + std::to_string(year) + ".5,亿元,");
+  }
+  rows.push_back("gdp,420000,1930,1930.50,亿元,");                   // identical repeat
+  rows.push_back("gdp,420000,1931,7,亿元,");                         // conflict, second half
+  rows.push_back("gdp,430000,2002,1,亿元,");                         // other province
+  rows.push_back("realestate_invest_cum,420000,2023-M02,10,亿元,");  // February
+  rows.push_back("realestate_invest_cum,420000,2024-M02,7,亿元,");   // February alone
+  rows.push_back("gdp,420000,2021-Q1,1,亿元,");                      // wrong frequency
+  return LongCsv(rows);
+}
+
+TEST(ImportTwoPasses, HalvesMatchWholeRead) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  std::string text = TwoHalvesFile();
+  absl::StatusOr<ParseResult> whole = Parse(text, "420000");
+  internal::SetParallelCheckBytesForTest(1);
+  absl::StatusOr<ParseResult> halves = Parse(text, "420000");
+  internal::SetParallelCheckBytesForTest(0);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_TRUE(halves.ok()) << halves.status();
+  EXPECT_EQ(Describe(halves->errors), Describe(whole->errors));
+  EXPECT_EQ(Cells(halves->observations), Cells(whole->observations));
+  EXPECT_EQ(halves->observation_count, whole->observation_count);
+  EXPECT_EQ(halves->skipped_rows_other_regions, 2u);
+  EXPECT_EQ(halves->skipped_by_region, whole->skipped_by_region);
+  std::vector<int> lines;
+  for (const Observation& observation : halves->observations) lines.push_back(observation.line);
+  std::vector<int> whole_lines;
+  for (const Observation& observation : whole->observations)
+    whole_lines.push_back(observation.line);
+  EXPECT_EQ(lines, whole_lines);
+}
+
+// The expected findings of TwoHalvesFile, so that the comparison above
+// cannot pass on a mistake both reads share.
+TEST(ImportTwoPasses, HalvesFindingsAreExact) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  std::string text = TwoHalvesFile();
+  // The second half begins with the value over two lines, after the
+  // January and before its February.
+  std::optional<internal::CsvCut> cut = internal::CsvCutAfter(text, text.size() / 2);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_EQ(cut->line, 66);
+  internal::SetParallelCheckBytesForTest(1);
+  absl::StatusOr<ParseResult> halves = Parse(text, "420000");
+  internal::SetParallelCheckBytesForTest(0);
+  ASSERT_TRUE(halves.ok()) << halves.status();
+
+  EXPECT_EQ(Lines(halves->errors),
+            (std::vector<std::string>{
+                "62 1902.5: duplicate of line 3: gdp 420000 1901 is 1901.5 there and 1902.5 here",
+                "64 x: invalid number \"x\": not a number",
+                "126 7: duplicate of line 33: gdp 420000 1931 is 1931.5 there and 7 here",
+                "130 1: period 2021-Q1 does not fit indicator gdp, which is annual",
+            }));
+  EXPECT_EQ(halves->observation_count, 121u);
+
+  const Observation* value_over_lines = Find(*halves, "gdp", "420000", "1962");
+  ASSERT_NE(value_over_lines, nullptr);
+  EXPECT_EQ(value_over_lines->line, 66);
+  const Observation* after = Find(*halves, "gdp", "420000", "1963");
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->line, 68);
+
+  const Observation* february = Find(*halves, "realestate_invest_cum", "420000", "2023-M02");
+  ASSERT_NE(february, nullptr);
+  EXPECT_EQ(february->note, "");
+  const Observation* alone = Find(*halves, "realestate_invest_cum", "420000", "2024-M02");
+  ASSERT_NE(alone, nullptr);
+  EXPECT_EQ(alone->note, std::string(kJanuaryFebruaryNote));
+}
+
+// A whole-file error in the second half is the one reading it whole gives.
+TEST(ImportTwoPasses, HalvesReportUnclosedQuote) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  std::string text = TwoHalvesFile() + "gdp,420000,2030,\"5,亿元,\n";
+  internal::SetParallelCheckBytesForTest(1);
+  absl::StatusOr<ParseResult> halves = Parse(text, "420000");
+  internal::SetParallelCheckBytesForTest(0);
+  EXPECT_EQ(halves.status(),
+            absl::InvalidArgumentError("test.csv: line 131: a quoted field is not closed"));
+  EXPECT_EQ(Parse(text, "420000").status(), halves.status());
 }
 
 TEST(ImportSdmxCsv, ReadsEveryRowOfALongFile) {
