@@ -134,8 +134,11 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
 absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
     sync::AppendContext& context, const std::string& indicator, const std::string& region,
     const std::string& period, storage::CellReader* reader) const {
-  std::string key = CellKey(indicator, region, period);
-  if (auto it = context.scratch().find(key); it != context.scratch().end()) {
+  // An import's lookups nearly always come with nothing in the scratch
+  // space, and then need no key.
+  auto it = context.scratch().empty() ? context.scratch().end()
+                                      : context.scratch().find(CellKey(indicator, region, period));
+  if (it != context.scratch().end()) {
     const std::string& text = it->second;
     size_t first = text.find('|');
     size_t second = text.find('|', first + 1);

@@ -76,20 +76,22 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   }
   if (!reply.errors().empty()) return reply;
 
-  auto to_record = [&](importers::Observation&& observation) {
-    proto::Record record;
-    record.set_indicator(std::move(observation.indicator));
-    record.set_region(std::move(observation.region));
-    record.set_period(std::move(observation.period));
-    record.set_value(std::move(observation.value));
-    record.set_unit(std::move(observation.unit));
+  // Fills `record`, which is reused for every observation: assigning to its
+  // fields keeps their buffers, where a new record per observation
+  // allocated and freed each of them.
+  auto to_record = [&](const importers::Observation& observation, proto::Record& record) {
+    record.Clear();
+    record.set_indicator(observation.indicator);
+    record.set_region(observation.region);
+    record.set_period(observation.period);
+    record.set_value(observation.value);
+    record.set_unit(observation.unit);
     record.set_measure(observation.measure);
     record.set_value_kind(observation.value_kind);
     record.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
                                                                            : request.status());
     record.set_catalog_version(catalog->version());
-    record.set_note(std::move(observation.note));
-    return record;
+    record.set_note(observation.note);
   };
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
@@ -119,8 +121,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     size_t stored = 0;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
+    proto::Record record;
+    std::string serialized;
     auto append = [&](importers::Observation&& observation) -> absl::Status {
-      proto::Record record = to_record(std::move(observation));
+      to_record(observation, record);
       absl::StatusOr<std::optional<Latest>> latest = LatestInGroup(
           context, record.indicator(), record.region(), record.period(), cells.get());
       if (!latest.ok()) return latest.status();
@@ -138,7 +142,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
 
       record.set_revision(revision);
       record.set_import_id(import_id);
-      uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, record.SerializeAsString());
+      serialized.clear();
+      record.AppendToString(&serialized);
+      uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, serialized);
       if (first_sequence == 0) first_sequence = sequence;
       ++stored;
       // Indexed now, shown once the commit below is stored.
@@ -148,8 +154,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       // A job earlier in this group may have written the same cell; later
       // jobs must see this revision instead. Other cells of the import reach
       // later jobs through the store (see the flush below).
-      auto written = context.scratch().find(
-          CellKey(record.indicator(), record.region(), record.period()));
+      auto written = context.scratch().empty()
+                         ? context.scratch().end()
+                         : context.scratch().find(
+                               CellKey(record.indicator(), record.region(), record.period()));
       if (written != context.scratch().end()) {
         written->second = fmt::format("{}|0|{}|{}", revision, static_cast<int>(record.status()),
                                       record.value());
