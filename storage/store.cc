@@ -911,13 +911,17 @@ absl::StatusOr<std::vector<CellRevision>> Store::GetCellRevisions(std::string_vi
 }
 
 std::unique_ptr<CellReader> Store::NewCellReader() const {
+  rocksdb::ReadOptions whole_order;
+  whole_order.total_order_seek = true;
   return std::unique_ptr<CellReader>(new CellReader(
-      this, std::unique_ptr<rocksdb::Iterator>(
-                db_->NewIterator(CellLookupOptions(), Family(kCells)))));
+      this,
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(CellLookupOptions(), Family(kCells))),
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(whole_order, Family(kCells)))));
 }
 
-CellReader::CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it)
-    : store_(store), it_(std::move(it)) {}
+CellReader::CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it,
+                       std::unique_ptr<rocksdb::Iterator> series_it)
+    : store_(store), it_(std::move(it)), series_it_(std::move(series_it)) {}
 
 CellReader::~CellReader() = default;
 
@@ -928,19 +932,34 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
   if (indicator.empty() || region.empty() || period.empty()) return revisions;
   // A series' runs are read once and kept while its cells are looked up,
   // which is how an import goes through a file.
-  std::string series = internal::SeriesPrefix(indicator, region);
-  if (series != series_) {
+  // Compared in place: building the prefix for each lookup cost more than
+  // the lookup of a new cell.
+  bool same_series = series_.size() == indicator.size() + region.size() + 2 &&
+                     series_.compare(0, indicator.size(), indicator) == 0 &&
+                     series_[indicator.size()] == '\0' &&
+                     series_.compare(indicator.size() + 1, region.size(), region) == 0;
+  if (!same_series) {
+    std::string series = internal::SeriesPrefix(indicator, region);
     series_.clear();
     runs_.clear();
-    absl::Status read =
-        store_->ReadRuns(it_.get(), indicator, region,
-                         [&](const internal::ParsedCellKey& run, const internal::RunItem& item) {
-                           runs_.push_back(RunRevision{std::string(item.period), item.revision,
-                                                       run.origin, item.sequence, item.import_id});
-                         });
-    if (!read.ok()) {
-      runs_.clear();
-      return read;
+    // A series with no key at all needs no lookup of its cells, one seek
+    // per series instead of one per cell. An import of new series, where
+    // nearly every lookup finds nothing, spent a tenth of its writer's
+    // time in those lookups.
+    series_it_->Seek(series);
+    series_present_ = series_it_->Valid() && series_it_->key().starts_with(series);
+    if (!series_it_->status().ok()) return FromRocks(series_it_->status(), Tr("read"));
+    if (series_present_) {
+      absl::Status read = store_->ReadRuns(
+          it_.get(), indicator, region,
+          [&](const internal::ParsedCellKey& run, const internal::RunItem& item) {
+            runs_.push_back(RunRevision{std::string(item.period), item.revision, run.origin,
+                                        item.sequence, item.import_id});
+          });
+      if (!read.ok()) {
+        runs_.clear();
+        return read;
+      }
     }
     std::sort(runs_.begin(), runs_.end(), [](const RunRevision& a, const RunRevision& b) {
       return std::tie(a.period, a.revision, a.origin, a.sequence) <
@@ -957,6 +976,7 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
                       at->import_id};
     if (store_->Visible(cell)) revisions.push_back(std::move(cell));
   }
+  if (!series_present_) return revisions;
   if (absl::Status keys =
           store_->ReadRevisionKeys(it_.get(), indicator, region, period, &revisions);
       !keys.ok()) {
@@ -969,6 +989,9 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
 absl::Status CellReader::Refresh() {
   series_.clear();
   runs_.clear();
+  if (absl::Status status = FromRocks(series_it_->Refresh(), Tr("read")); !status.ok()) {
+    return status;
+  }
   return FromRocks(it_->Refresh(), Tr("read"));
 }
 

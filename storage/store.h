@@ -125,9 +125,10 @@ class Batch {
 
 class Store;
 
-// Looks up the revisions of many cells in a row through one RocksDB
-// iterator, which saves making one per lookup. It reads the index as it was
-// when made or last refreshed. Refresh also releases the memtables it pins.
+// Looks up the revisions of many cells in a row through RocksDB iterators
+// made once, which saves making them per lookup. It reads the index as it
+// was when made or last refreshed. Refresh also releases the memtables it
+// pins.
 class CellReader {
  public:
   ~CellReader();
@@ -139,7 +140,8 @@ class CellReader {
 
  private:
   friend class Store;
-  CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it);
+  CellReader(const Store* store, std::unique_ptr<rocksdb::Iterator> it,
+             std::unique_ptr<rocksdb::Iterator> series_it);
   // A revision the cell index keeps in a run.
   struct RunRevision {
     std::string period;
@@ -149,10 +151,14 @@ class CellReader {
     uint64_t import_id = 0;
   };
   const Store* store_;
+  // Reads one cell's keys through the prefix filters.
   std::unique_ptr<rocksdb::Iterator> it_;
-  // The series last looked up ("indicator\0region\0") and the revisions
-  // its runs hold, ordered by period.
+  // Reads in whole key order, to find whether a series has any key.
+  std::unique_ptr<rocksdb::Iterator> series_it_;
+  // The series last looked up ("indicator\0region\0"), whether the index
+  // holds any key of it, and the revisions its runs hold, ordered by period.
   std::string series_;
+  bool series_present_ = false;
   std::vector<RunRevision> runs_;
 };
 

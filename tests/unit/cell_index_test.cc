@@ -190,6 +190,20 @@ TEST_F(CellIndexTest, ReaderSeesRunsAfterRefresh) {
   EXPECT_EQ(reader->Revisions("gdp", "320000", "2003")->size(), 1u);
 }
 
+TEST_F(CellIndexTest, ReaderTellsSeriesApart) {
+  // The reader skips the lookups of a series with no key; a region whose
+  // code begins another's is a different series.
+  storage::Batch batch;
+  batch.PutCell({"gdp", "320100", "2019", 1, kOrigin, 10});
+  ASSERT_TRUE(store_->Write(batch, false).ok());
+  std::unique_ptr<storage::CellReader> reader = store_->NewCellReader();
+  EXPECT_TRUE(reader->Revisions("gdp", "32010", "2019")->empty());
+  EXPECT_EQ(reader->Revisions("gdp", "320100", "2019")->size(), 1u);
+  EXPECT_TRUE(reader->Revisions("gdp", "3201000", "2019")->empty());
+  EXPECT_TRUE(reader->Revisions("gd", "320100", "2019")->empty());
+  EXPECT_EQ(reader->Revisions("gdp", "320100", "2019")->size(), 1u);
+}
+
 TEST_F(CellIndexTest, RunOfImportHiddenUntilCommit) {
   PutSeries(20, 100, /*import_id=*/99);
   EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2001")->empty());
