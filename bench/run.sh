@@ -87,8 +87,17 @@ TMPDIR="$work/nodes" "$build_dir/bench/yreb-bench-e2e" all --import-rows "$impor
   --probes "$probes" --load-rate 1000 >>"$results"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
+# The ceiling again, after the end-to-end steps: this machine's speed
+# drifts by tens of percent within minutes, and the higher reading is the
+# stricter one to compare with.
+echo "== RocksDB ceiling, second reading" >&2
+"$build_dir/bench/yreb-bench-ceilings" rocksdb "$work/rocksdb-after" "$rocksdb_entries" \
+  "$rocksdb_sync_entries" | awk '$1 ~ /^rocksdb_ingest/ { $1 = $1 "_after" } { print }' \
+  | grep '^rocksdb_ingest' >>"$results"
+
 value() { awk -v name="$1" '$1 == name { print $2 }' "$results"; }
-for name in rocksdb_ingest_nosync rocksdb_ingest_sync ed25519_verify_all_cores \
+for name in rocksdb_ingest_nosync rocksdb_ingest_nosync_after rocksdb_ingest_sync \
+  ed25519_verify_all_cores \
   grpc_stream_plain import_rate initial_sync_rate catch_up_rate propagation_p99 \
   peak_rss_origin peak_rss_receiver disk_bytes_per_entry_receiver raw_entry_bytes_receiver; do
   if [[ -z "$(value "$name")" ]]; then
@@ -111,7 +120,8 @@ row() {
   }'
 }
 
-nosync="$(value rocksdb_ingest_nosync)"
+nosync="$(awk -v a="$(value rocksdb_ingest_nosync)" -v b="$(value rocksdb_ingest_nosync_after)" \
+  'BEGIN { print (b > a ? b : a) }')"
 disk_ratio_origin="$(awk -v d="$(value disk_bytes_per_entry_origin)" -v r="$(value raw_entry_bytes_origin)" 'BEGIN { printf "%.3f", d / r }')"
 disk_ratio_receiver="$(awk -v d="$(value disk_bytes_per_entry_receiver)" -v r="$(value raw_entry_bytes_receiver)" 'BEGIN { printf "%.3f", d / r }')"
 # YREB_BENCH_COMMIT names the source when it is an export rather than a checkout.
@@ -145,7 +155,8 @@ commit="${YREB_BENCH_COMMIT:-$(git -C "$source_dir" rev-parse HEAD)}"
   row "disk / raw entry bytes, receiver" "$disk_ratio_receiver" "x" 0 "<= 2x" le2
   echo
   echo "Ceilings of this run: RocksDB WriteBatch ingest $(printf '%.0f' "$nosync") entries/s" \
-    "without sync and $(printf '%.0f' "$(value rocksdb_ingest_sync)") with sync (batches of 1,000" \
+    "without sync (the higher of $(printf '%.0f' "$(value rocksdb_ingest_nosync)") before and" \
+    "$(printf '%.0f' "$(value rocksdb_ingest_nosync_after)") after the end-to-end steps) and $(printf '%.0f' "$(value rocksdb_ingest_sync)") with sync (batches of 1,000" \
     "entries of $(value entry_bytes_mean) bytes); Ed25519 $(printf '%.0f' "$(value ed25519_verify_all_cores)")" \
     "verifications/s on $(value verify_threads) threads; gRPC stream over loopback" \
     "$(printf '%.0f' "$(value grpc_stream_plain)") entries/s plain$( [[ -n "$(value grpc_stream_tls)" ]] && printf ' and %.0f with TLS' "$(value grpc_stream_tls)")."
