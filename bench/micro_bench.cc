@@ -1,14 +1,17 @@
 // Micro costs of the formats and checks every entry passes through: entry
-// encoding, the hash chain, head signatures, catalog lookups and period
-// parsing. Run by bench/run.sh; see BENCHMARKS.md for recorded figures.
+// encoding, the hash chain, head signatures, catalog lookups, period
+// parsing and the text checks of an import file. Run by bench/run.sh; see BENCHMARKS.md for
+// recorded figures.
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
+#include "bench/workload.h"
 #include "catalog/catalog.h"
 #include "common/period.h"
 #include "crypto/crypto.h"
+#include "importers/text.h"
 #include "proto/entry.h"
 #include "proto/record.pb.h"
 
@@ -167,6 +170,20 @@ void BM_CatalogFindRegionByName(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CatalogFindRegionByName);
+
+// Reading the text of an import file before its rows: encoding detection,
+// UTF-8 validation and the mojibake checks, over 200,000 rows of the long
+// CSV the end-to-end import uses.
+void BM_DecodeLongCsv(benchmark::State& state) {
+  std::string text = bench::LongCsv("320000", 0, 200000);
+  for (auto _ : state) {
+    auto decoded = importers::internal::Decode(text, "bench.csv");
+    if (!decoded.ok()) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(decoded);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_DecodeLongCsv);
 
 void BM_PeriodParseSdmx(benchmark::State& state) {
   const char* texts[] = {"2024", "2024-Q3", "2024-M09", "2024-09"};

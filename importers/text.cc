@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 
 #include "i18n/i18n.h"
@@ -84,6 +85,21 @@ int32_t NextCodePoint(std::string_view text, size_t* pos) {
   return code_point;
 }
 
+// Returns the position of the first byte at or after `pos` that is not
+// ASCII, or text.size(). Eight bytes at a time: most bytes of a statistics
+// file are digits, commas and codes, and checking them one code point at a
+// time took about 150 ms of a 1M-row import (BM_DecodeLongCsv).
+size_t SkipAscii(std::string_view text, size_t pos) {
+  while (pos + 8 <= text.size()) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + pos, sizeof(word));
+    if ((word & 0x8080808080808080ULL) != 0) break;
+    pos += 8;
+  }
+  while (pos < text.size() && static_cast<uint8_t>(text[pos]) < 0x80) ++pos;
+  return pos;
+}
+
 bool IsCjk(int32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
          (c >= 0x20000 && c <= 0x2FFFF);
@@ -111,8 +127,7 @@ absl::Status Unreadable(std::string_view file_name, std::string detail) {
 }  // namespace
 
 bool IsValidUtf8(std::string_view bytes) {
-  size_t pos = 0;
-  while (pos < bytes.size()) {
+  for (size_t pos = SkipAscii(bytes, 0); pos < bytes.size(); pos = SkipAscii(bytes, pos)) {
     if (NextCodePoint(bytes, &pos) < 0) return false;
   }
   return true;
@@ -127,14 +142,12 @@ absl::Status CheckNotMojibake(std::string_view text, std::string_view file_name)
   size_t foreign = 0;
   size_t cjk = 0;
   size_t non_ascii = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
+  for (size_t pos = SkipAscii(text, 0); pos < text.size(); pos = SkipAscii(text, pos)) {
     int32_t c = NextCodePoint(text, &pos);
     if (c < 0) {
       ++pos;
       continue;
     }
-    if (c < 0x80) continue;
     ++non_ascii;
     if (c == 0xFFFD) ++replacement;
     if (IsForeignLetter(c)) ++foreign;

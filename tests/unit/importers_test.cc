@@ -320,6 +320,28 @@ TEST(ImportMapping, InvalidMappingFiles) {
   }
 }
 
+TEST(Utf8Check, BadBytesAfterAsciiWords) {
+  // The check skips ASCII eight bytes at a time; what follows a run of
+  // whole words, or a partial word, must still be checked.
+  EXPECT_TRUE(internal::IsValidUtf8("abcdefgh\xC3\xA9"));
+  EXPECT_TRUE(internal::IsValidUtf8("abcdefghijklmnop"));
+  EXPECT_FALSE(internal::IsValidUtf8("abcdefgh\xC3"));
+  EXPECT_FALSE(internal::IsValidUtf8("abcdefghij\xFF"));
+  EXPECT_FALSE(internal::IsValidUtf8("abcdefg\xE4\xBA"));
+  EXPECT_FALSE(internal::IsValidUtf8("abcdefghijklmno\xED\xA0\x80"));
+}
+
+TEST(Utf8Check, MojibakeFoundPastAsciiWords) {
+  // Three Cyrillic letters (GBK bytes read as a single-byte code page look
+  // like this) after ASCII runs of different lengths.
+  absl::Status status = internal::CheckNotMojibake(
+      "indicator,region\nabcdefgh\xD0\x96"
+      "x\xD0\x96"
+      "abcdefghijklm\xD0\x96\n",
+      "f.csv");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ImportEncoding, Utf8BomAndGbkGiveSameObservations) {
   std::string gbk = ReadFile(kGdpFile);
   std::string utf8 = Convert(gbk, "GB18030", "UTF-8");
