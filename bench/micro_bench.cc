@@ -1,7 +1,7 @@
 // Micro costs of the formats and checks every entry passes through: entry
 // encoding, the hash chain, head signatures, catalog lookups, period
-// parsing and the text checks of an import file. Run by bench/run.sh; see BENCHMARKS.md for
-// recorded figures.
+// parsing and the text checks of an import file. bench/run.sh runs them,
+// and BENCHMARKS.md has the recorded figures.
 #include <benchmark/benchmark.h>
 
 #include <string>

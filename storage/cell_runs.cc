@@ -7,7 +7,8 @@
 namespace yreb::storage::internal {
 namespace {
 
-// Reads a varint at `*at`; false when it runs past the end or over 64 bits.
+// Reads a varint at `*at`. Returns false when it runs past the end or over
+// 64 bits.
 bool GetVarint64(std::string_view data, size_t* at, uint64_t* value) {
   *value = 0;
   for (int shift = 0; shift <= 63; shift += 7) {
@@ -120,7 +121,7 @@ bool DecodeRun(uint64_t first_sequence, std::string_view value, std::vector<RunI
     }
     item.revision = static_cast<uint32_t>(revision);
     item.sequence = first_sequence + offset;
-    // Sequences rise within a run; anything else is damage.
+    // Sequences rise within a run, so anything else is damage.
     if (item.sequence < first_sequence || (any && item.sequence <= last_sequence)) return false;
     any = true;
     last_sequence = item.sequence;

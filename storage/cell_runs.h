@@ -1,12 +1,12 @@
 // Internal to storage: the key and value layouts of the cell index.
 //
-// The index holds each revision of a cell either under a key of its own or
+// The index stores each revision of a cell either under a key of its own or
 // inside a run. A revision key is
 //   indicator 0x00 region 0x00 period 0x00 revision origin sequence
 // (u32, u32 and u64, big-endian) with the import id (u64 BE) as its value,
 // or an empty value for a revision outside any import.
 //
-// A run holds consecutive revisions of one series (an indicator of a
+// A run contains consecutive revisions of one series (an indicator of a
 // region) that one write stored for one origin, under the key
 //   indicator 0x00 region 0x00 0x00 origin first-sequence
 // A period is never empty, so a run key sorts before the revision keys of
@@ -35,7 +35,7 @@
 namespace yreb::storage::internal {
 
 // A group of consecutive revisions of one series is stored as a run only
-// when it holds at least kCellRunMinItems of them.
+// when it contains at least kCellRunMinItems of them.
 inline constexpr size_t kCellRunMinItems = 16;
 inline constexpr size_t kCellRunMaxItems = 64;
 inline constexpr size_t kCellRunMaxBytes = 4096;
@@ -51,14 +51,14 @@ std::string RunPrefix(std::string_view indicator, std::string_view region);
 std::string RunKey(std::string_view series_prefix, uint32_t origin, uint64_t first_sequence);
 std::string RevisionKey(const CellRevision& cell);
 
-// A cell index key split at its parts; views into the key.
+// A cell index key split into its parts, as views into the key.
 struct ParsedCellKey {
   std::string_view series;  // "indicator\0region\0"
   std::string_view indicator;
   std::string_view region;
   bool is_run = false;
   // For a revision key: its period, revision, origin and sequence. For a
-  // run key: origin and first sequence; period and revision are empty.
+  // run key: origin and first sequence, with period and revision empty.
   std::string_view period;
   uint32_t revision = 0;
   uint32_t origin = 0;
@@ -80,7 +80,7 @@ struct RunItem {
 void PutVarint64(std::string* out, uint64_t value);
 
 // Appends the items of the run value to `items`. Returns false when the
-// value is damaged (then `items` holds what came before the damage).
+// value is damaged, and then `items` contains what came before the damage.
 bool DecodeRun(uint64_t first_sequence, std::string_view value, std::vector<RunItem>* items);
 // Appends one item to a run value. REQUIRES: item.sequence >= first_sequence.
 void AppendRunItem(uint64_t first_sequence, const RunItem& item, std::string* value);

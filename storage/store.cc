@@ -374,10 +374,10 @@ rocksdb::Options MakeDbOptions(bool create_if_missing) {
   db_options.keep_log_file_num = 4;
   db_options.IncreaseParallelism(2);
   // A write-ahead log file is kept until every family has flushed what it
-  // holds. The tips and heads families take a few bytes per range and
+  // contains. The tips and heads families take a few bytes per range and
   // rarely fill a memtable, so without a bound a receiver kept gigabytes of
   // logs, all replayed on the next start. Past this size RocksDB flushes
-  // the families that hold the oldest log.
+  // the families whose data is in the oldest log.
   db_options.max_total_wal_size = 128 << 20;
   return db_options;
 }
@@ -651,7 +651,7 @@ absl::Status Store::CutLog(uint32_t origin, uint64_t first, rocksdb::WriteBatch*
 
 absl::Status Store::CutCellRun(const internal::ParsedCellKey& revision, rocksdb::Iterator* it,
                                std::map<std::string, std::string>* cut_runs) {
-  // Runs of one series and origin hold disjoint rising sequences, so the
+  // Runs of one series and origin contain disjoint rising sequences, so the
   // revision can only be in the last run that starts at or before it.
   std::string seek = internal::RunKey(revision.series, revision.origin, revision.sequence);
   it->SeekForPrev(seek);

@@ -156,7 +156,8 @@ class CellReader {
   // Reads in whole key order, to find whether a series has any key.
   std::unique_ptr<rocksdb::Iterator> series_it_;
   // The series last looked up ("indicator\0region\0"), whether the index
-  // holds any key of it, and the revisions its runs hold, ordered by period.
+  // contains any key of it, and the revisions its runs contain, ordered by
+  // period.
   std::string series_;
   bool series_present_ = false;
   std::vector<RunRevision> runs_;
@@ -259,7 +260,7 @@ class Store {
   absl::Status ReadRevisionKeys(rocksdb::Iterator* it, std::string_view indicator,
                                 std::string_view region, std::string_view period,
                                 std::vector<CellRevision>* out) const;
-  // Takes `revision` out of the run of the cell index that holds it, if
+  // Takes `revision` out of the run of the cell index that contains it, if
   // any, recording the run's new value in `cut_runs`.
   absl::Status CutCellRun(const internal::ParsedCellKey& revision, rocksdb::Iterator* it,
                           std::map<std::string, std::string>* cut_runs);

@@ -89,13 +89,24 @@ class CellIndexTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  // Puts revision 1 of `count` annual periods from 2000 of gdp in 320000,
-  // at sequences from `first_sequence`, in one batch.
-  void PutSeries(int count, uint64_t first_sequence, uint64_t import_id = 0) {
+  // Puts revision `revision` of `count` annual periods from 2000 of gdp in
+  // 320000 by `origin`, at sequences from `first_sequence`, in one batch.
+  void PutSeries(int count, uint64_t first_sequence, uint64_t import_id = 0, uint32_t revision = 1,
+                 uint32_t origin = kOrigin) {
     storage::Batch batch;
     for (int i = 0; i < count; ++i) {
-      batch.PutCell(
-          {"gdp", "320000", std::to_string(2000 + i), 1, kOrigin, first_sequence + i, import_id});
+      batch.PutCell({"gdp", "320000", std::to_string(2000 + i), revision, origin,
+                     first_sequence + i, import_id});
+    }
+    ASSERT_TRUE(store_->Write(batch, false).ok());
+  }
+
+  // Removes, in one batch, the revisions PutSeries(20, 100) put at
+  // periods 2000 + `first` to 2000 + `last`, as a dropped chain does.
+  void RemoveFromSeries(int first, int last) {
+    storage::Batch batch;
+    for (int i = first; i <= last; ++i) {
+      batch.DeleteCell({"gdp", "320000", std::to_string(2000 + i), 1, kOrigin, 100u + i});
     }
     ASSERT_TRUE(store_->Write(batch, false).ok());
   }
@@ -220,12 +231,7 @@ TEST_F(CellIndexTest, RunOfImportHiddenUntilCommit) {
 
 TEST_F(CellIndexTest, RemovalCutsRun) {
   PutSeries(20, 100);
-  // As a dropped chain from sequence 110 on removes its revisions.
-  storage::Batch batch;
-  for (int i = 10; i < 20; ++i) {
-    batch.DeleteCell({"gdp", "320000", std::to_string(2000 + i), 1, kOrigin, 100u + i});
-  }
-  ASSERT_TRUE(store_->Write(batch, false).ok());
+  RemoveFromSeries(10, 19);
   EXPECT_EQ(store_->CellKeyCountForTest(), 1u);
   EXPECT_EQ(store_->GetCellRevisions("gdp", "320000", "2009")->size(), 1u);
   EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2010")->empty());
@@ -234,22 +240,14 @@ TEST_F(CellIndexTest, RemovalCutsRun) {
 
 TEST_F(CellIndexTest, RemovalOfEveryItemDropsRun) {
   PutSeries(20, 100);
-  storage::Batch batch;
-  for (int i = 0; i < 20; ++i) {
-    batch.DeleteCell({"gdp", "320000", std::to_string(2000 + i), 1, kOrigin, 100u + i});
-  }
-  ASSERT_TRUE(store_->Write(batch, false).ok());
+  RemoveFromSeries(0, 19);
   EXPECT_EQ(store_->CellKeyCountForTest(), 0u);
 }
 
 TEST_F(CellIndexTest, RemovalLeavesOtherOriginsRun) {
   PutSeries(20, 100);
+  PutSeries(20, 100, /*import_id=*/0, /*revision=*/2, /*origin=*/kOrigin + 1);
   storage::Batch batch;
-  for (int i = 0; i < 20; ++i) {
-    batch.PutCell({"gdp", "320000", std::to_string(2000 + i), 2, kOrigin + 1, 100u + i});
-  }
-  ASSERT_TRUE(store_->Write(batch, false).ok());
-  batch.Clear();
   batch.DeleteCell({"gdp", "320000", "2004", 2, kOrigin + 1, 104});
   ASSERT_TRUE(store_->Write(batch, false).ok());
 

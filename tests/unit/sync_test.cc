@@ -519,6 +519,17 @@ proto::Range CloneChain(const crypto::PrivateKey& key) {
   return *sync::ReadRange(*clone_store, 320000, 1, 1024);
 }
 
+// A root decision that keeps `other`, a clone of the chain from sequence 1,
+// up to its third entry.
+sync::ForkDecision KeepClone(const proto::Range& other) {
+  sync::ForkDecision decision;
+  decision.origin = 320000;
+  decision.fork_sequence = 1;
+  decision.keep_sequence = 3;
+  decision.keep_hash = entry::HashEntry(other.entries(2));
+  return decision;
+}
+
 TEST_F(ReceiverTest, ResolutionKeepingOursEndsHold) {
   Append({RecordBody("320000", "2023", "1"), RecordBody("320000", "2024", "2")});
   ASSERT_EQ(receiver_->Apply(Range(1)).outcome, sync::Receiver::Outcome::kStored);
@@ -554,11 +565,7 @@ TEST_F(ReceiverTest, ResolutionDroppingOursTakesKeptChain) {
   proto::Range other = CloneChain(key_);
   ASSERT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kFork);
 
-  sync::ForkDecision decision;
-  decision.origin = 320000;
-  decision.fork_sequence = 1;
-  decision.keep_sequence = 3;
-  decision.keep_hash = entry::HashEntry(other.entries(2));
+  sync::ForkDecision decision = KeepClone(other);
   ASSERT_TRUE(receiver_->ResolveFork(decision).ok());
   EXPECT_FALSE(receiver_->IsForked(320000));
   // Every entry of the dropped chain, its tip and its index cells are gone.
@@ -589,11 +596,7 @@ TEST_F(ReceiverTest, ResolutionDropsIndexRunOfOurs) {
   proto::Range other = CloneChain(key_);
   ASSERT_EQ(receiver_->Apply(other).outcome, sync::Receiver::Outcome::kFork);
 
-  sync::ForkDecision decision;
-  decision.origin = 320000;
-  decision.fork_sequence = 1;
-  decision.keep_sequence = 3;
-  decision.keep_hash = entry::HashEntry(other.entries(2));
+  sync::ForkDecision decision = KeepClone(other);
   ASSERT_TRUE(receiver_->ResolveFork(decision).ok());
   EXPECT_EQ(store_->CellKeyCountForTest(), 0u);
   EXPECT_TRUE(store_->GetCellRevisions("gdp", "320000", "2005")->empty());
