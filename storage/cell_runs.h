@@ -16,11 +16,13 @@
 // (varint), sequence minus the key's first sequence (varint), import id
 // (varint).
 //
-// Why runs: storing a received range wrote one index key per record. In
-// the two-node benchmark, leaving those keys out made initial sync about 40%
-// faster (BENCHMARKS.md): their memtable inserts, flushes and compactions. A run costs one key for
-// up to kCellRunMaxItems records. Short groups keep a key per revision, so a lookup of one cell in
-// a series written by single puts still needs no scan of the series.
+// Why runs: storing a received range wrote one index key per record, and
+// each key cost a memtable insert and its share of flushes and compactions.
+// In the two-node benchmark, leaving those keys out made initial sync about
+// 40% faster (BENCHMARKS.md). A run costs one key for up to
+// kCellRunMaxItems records. Short groups keep a key per revision, so a
+// lookup of one cell in a series written only by single puts still needs
+// no scan of the series.
 #ifndef YREB_STORAGE_CELL_RUNS_H_
 #define YREB_STORAGE_CELL_RUNS_H_
 
