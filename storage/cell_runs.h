@@ -1,14 +1,15 @@
 // Internal to storage: the key and value layouts of the cell index.
 //
 // The index stores each revision of a cell either under a key of its own or
-// inside a run. A revision key is
-//   indicator 0x00 region 0x00 period 0x00 revision origin sequence
-// (u32, u32 and u64, big-endian) with the import id (u64 BE) as its value,
-// or an empty value for a revision outside any import.
+// inside a run. A revision key is:
+//   indicator 0x00 region 0x00 period 0x00 revision origin sequence,
+// with revision, origin and sequence as u32, u32 and u64, big-endian. Its
+// value is the import id (u64 BE), or empty for a revision outside any
+// import.
 //
 // A run contains consecutive revisions of one series (an indicator of a
-// region) that one write stored for one origin, under the key
-//   indicator 0x00 region 0x00 0x00 origin first-sequence
+// region) that one write stored for one origin. Its key is:
+//   indicator 0x00 region 0x00 0x00 origin first-sequence.
 // A period is never empty, so a run key sorts before the revision keys of
 // its series, and the prefix up to the third 0x00 names the series' runs
 // the way it names a cell for revision keys. The value lists the revisions
