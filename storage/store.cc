@@ -463,7 +463,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& pa
   rocksdb::DB* db = nullptr;
   rocksdb::Status status =
       rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &store->families_, &db);
-  store->read_only_ = true;
   if (!status.ok()) {
     if (status.IsInvalidArgument() || status.IsPathNotFound() ||
         (status.IsIOError() && status.ToString().find("No such file") != std::string::npos)) {
@@ -472,6 +471,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& pa
     return FromRocks(status, Tr("open of {}", path));
   }
   store->db_.reset(db);
+  store->read_only_ = true;
   if (absl::Status marks = store->LoadImportMarks(); !marks.ok()) return marks;
   return store;
 }
@@ -826,8 +826,10 @@ absl::Status Store::ScanMeta(
 namespace {
 
 // Orders revisions as the keys of a single series would: by period,
-// revision, origin and sequence.
-bool CellOrder(const CellRevision& a, const CellRevision& b) {
+// revision, origin and sequence. Serves CellRevision and the revisions a
+// CellReader keeps of a series' runs.
+template <typename Revision>
+bool CellOrder(const Revision& a, const Revision& b) {
   return std::tie(a.period, a.revision, a.origin, a.sequence) <
          std::tie(b.period, b.revision, b.origin, b.sequence);
 }
@@ -889,7 +891,7 @@ absl::StatusOr<std::vector<CellRevision>> Store::RevisionsAt(rocksdb::Iterator* 
   if (absl::Status keys = ReadRevisionKeys(it, indicator, region, period, &revisions); !keys.ok()) {
     return keys;
   }
-  std::sort(revisions.begin(), revisions.end(), CellOrder);
+  std::sort(revisions.begin(), revisions.end(), CellOrder<CellRevision>);
   return revisions;
 }
 
@@ -931,9 +933,9 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
   std::vector<CellRevision> revisions;
   if (indicator.empty() || region.empty() || period.empty()) return revisions;
   // A series' runs are read once and kept while its cells are looked up,
-  // which is how an import goes through a file.
-  // Compared in place: building the prefix for each lookup cost more than
-  // the lookup of a new cell.
+  // which is how an import goes through a file. The series is compared in
+  // place, because building its prefix for each lookup cost more than the
+  // lookup of a new cell.
   bool same_series = series_.size() == indicator.size() + region.size() + 2 &&
                      series_.compare(0, indicator.size(), indicator) == 0 &&
                      series_[indicator.size()] == '\0' &&
@@ -961,10 +963,7 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
         return read;
       }
     }
-    std::sort(runs_.begin(), runs_.end(), [](const RunRevision& a, const RunRevision& b) {
-      return std::tie(a.period, a.revision, a.origin, a.sequence) <
-             std::tie(b.period, b.revision, b.origin, b.sequence);
-    });
+    std::sort(runs_.begin(), runs_.end(), CellOrder<RunRevision>);
     series_ = std::move(series);
   }
   auto first = std::lower_bound(
@@ -982,7 +981,7 @@ absl::StatusOr<std::vector<CellRevision>> CellReader::Revisions(std::string_view
       !keys.ok()) {
     return keys;
   }
-  std::sort(revisions.begin(), revisions.end(), CellOrder);
+  std::sort(revisions.begin(), revisions.end(), CellOrder<CellRevision>);
   return revisions;
 }
 
@@ -1009,7 +1008,7 @@ absl::Status Store::ScanCells(std::string_view indicator, std::string_view regio
   std::vector<internal::RunItem> items;
   bool stopped = false;
   auto visit_series = [&] {
-    std::sort(gathered.begin(), gathered.end(), CellOrder);
+    std::sort(gathered.begin(), gathered.end(), CellOrder<CellRevision>);
     for (const CellRevision& cell : gathered) {
       if (!Visible(cell)) continue;
       if (!visit(cell)) {

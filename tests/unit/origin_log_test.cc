@@ -464,8 +464,8 @@ uint64_t WalBytes(const std::string& dir) {
 }
 
 TEST(StoreWalTest, LogsBoundedWhenTipsRarelyFlush) {
-  // A receiver writes megabytes of entries per tip. The tips family alone
-  // never fills a memtable, and its data once pinned every log file.
+  // A receiver writes megabytes of entries per tip. Here the tips family
+  // never fills a memtable, and without the bound its data pinned every log.
   std::string dir = testing::MakeTempDir("wal");
   std::unique_ptr<storage::Store> store = *storage::Store::Open(dir, {.create_if_missing = true});
   std::string entry(1024, 'e');
@@ -476,7 +476,7 @@ TEST(StoreWalTest, LogsBoundedWhenTipsRarelyFlush) {
     batch.PutTip({kOrigin, sequence, {}});
     ASSERT_TRUE(store->Write(batch, false).ok());
   }
-  // 200 MiB written; the bound is 128 MiB plus the log being written.
+  // 200 MiB were written. The bound is 128 MiB plus the log being written.
   EXPECT_LT(WalBytes(dir), uint64_t{160} << 20);
 }
 
