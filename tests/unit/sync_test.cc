@@ -220,9 +220,16 @@ TEST_F(SyncTest, RestartedSessionResumesFromVector) {
   nodes_[0]->Append(500, "320000");
   Link(1, 0);
   ASSERT_TRUE(WaitFor(1, 320000, 1500));
-  // The second stream sent only what was missing.
-  auto sent = nodes_[0]->service->sent();
-  EXPECT_EQ(sent[420000].entries, 1500u);
+  // The second stream sent only what was missing. The sender counts a batch
+  // once its write returns, which can be after the receiver stored it, so
+  // the count is polled for up to 5 s.
+  uint64_t sent = 0;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    sent = nodes_[0]->service->sent()[420000].entries;
+    if (sent >= 1500) break;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(sent, 1500u);
 }
 
 class ReceiverTest : public ::testing::Test {
