@@ -11,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "common/period.h"
 #include "crypto/crypto.h"
+#include "importers/importers.h"
 #include "importers/text.h"
 #include "proto/entry.h"
 #include "proto/record.pb.h"
@@ -184,6 +185,46 @@ void BM_DecodeLongCsv(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 BENCHMARK(BM_DecodeLongCsv);
+
+// The two passes of an import over the same 200,000 rows, without the
+// node: CheckFile validates every row and finds duplicates, and
+// VisitObservations reads the file again and hands each observation on.
+// Files of 4 MiB and more are checked in two halves on two threads.
+void BM_CheckLongCsv(benchmark::State& state) {
+  std::string text = bench::LongCsv("320000", 0, 200000);
+  importers::ImportOptions options;
+  options.file_name = "bench.csv";
+  for (auto _ : state) {
+    auto checked = importers::CheckFile(text, options, catalog::Catalog::Default(), "320000");
+    if (!checked.ok() || !checked->errors.empty()) state.SkipWithError("check failed");
+    benchmark::DoNotOptimize(checked);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 200000));
+}
+BENCHMARK(BM_CheckLongCsv)->UseRealTime();
+
+void BM_VisitLongCsv(benchmark::State& state) {
+  std::string text = bench::LongCsv("320000", 0, 200000);
+  importers::ImportOptions options;
+  options.file_name = "bench.csv";
+  auto checked = importers::CheckFile(text, options, catalog::Catalog::Default(), "320000");
+  if (!checked.ok()) {
+    state.SkipWithError("check failed");
+    return;
+  }
+  for (auto _ : state) {
+    size_t seen = 0;
+    absl::Status status =
+        importers::VisitObservations(*checked, [&](importers::Observation&& observation) {
+          seen += observation.value.size();
+          return absl::OkStatus();
+        });
+    if (!status.ok()) state.SkipWithError("visit failed");
+    benchmark::DoNotOptimize(seen);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 200000));
+}
+BENCHMARK(BM_VisitLongCsv);
 
 void BM_PeriodParseSdmx(benchmark::State& state) {
   const char* texts[] = {"2024", "2024-Q3", "2024-M09", "2024-09"};
