@@ -54,11 +54,28 @@ int CompareMagnitude(const Parts& a, const Parts& b) {
   return 0;
 }
 
+// Returns true for the texts Validate accepts: an optional '-', digits, and
+// optionally a '.' followed by digits.
+bool IsPlain(std::string_view text) {
+  size_t at = !text.empty() && text.front() == '-' ? 1 : 0;
+  size_t digits_from = at;
+  while (at < text.size() && IsDigit(text[at])) ++at;
+  if (at == digits_from) return false;
+  if (at == text.size()) return true;
+  if (text[at] != '.') return false;
+  digits_from = ++at;
+  while (at < text.size() && IsDigit(text[at])) ++at;
+  return at > digits_from && at == text.size();
+}
+
 }  // namespace
 
-// Checks that name a common mistake (a '+', an exponent, a separator) run
-// before the generic "not a number", so the message points at the fix.
+// Nearly every value of a file is plain and passes the first test. The
+// checks after it only choose the message: those that name a common mistake
+// (a '+', an exponent, a separator) run before the generic "not a number",
+// so the message points at the fix.
 absl::Status Validate(std::string_view text) {
+  if (IsPlain(text)) return absl::OkStatus();
   if (text.empty()) return Invalid(text, i18n::Tr("the value is empty"));
 
   std::string lower(text);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "i18n/i18n.h"
 
@@ -12,6 +14,25 @@ namespace {
 TEST(DecimalValidate, AcceptsPlainDecimals) {
   for (const char* text : {"0", "7", "-3", "130924.3", "130924.30", "-0.5", "007", "0.000"}) {
     EXPECT_TRUE(Validate(text).ok()) << text;
+  }
+}
+
+TEST(DecimalValidate, AcceptsExactlyTheGrammar) {
+  // Every text of up to five of these characters: accepted exactly when it
+  // is an optional '-', digits, and optionally '.' and digits.
+  const std::regex grammar("-?[0-9]+(\\.[0-9]+)?");
+  const std::string alphabet = "-.05e+, ";
+  std::vector<std::string> texts = {""};
+  for (size_t begin = 0, length = 0; length < 5; ++length) {
+    size_t end = texts.size();
+    for (size_t i = begin; i < end; ++i) {
+      for (char c : alphabet) texts.push_back(texts[i] + c);
+    }
+    begin = end;
+  }
+  ASSERT_EQ(texts.size(), 37449u);
+  for (const std::string& text : texts) {
+    ASSERT_EQ(Validate(text).ok(), std::regex_match(text, grammar)) << "\"" << text << "\"";
   }
 }
 
