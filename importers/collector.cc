@@ -70,8 +70,12 @@ const catalog::Indicator* Collector::ResolveIndicator(std::string_view text, Cel
   return indicator;
 }
 
-bool Collector::IsOwn(const catalog::Region& region) const {
-  return catalog::Catalog::ProvinceOf(region.code) == node_province_;
+bool Collector::IsOwn(const catalog::Region& region) {
+  if (&region != last_owned_region_) {
+    last_owned_region_ = &region;
+    last_owned_ = catalog::Catalog::ProvinceOf(region.code) == node_province_;
+  }
+  return last_owned_;
 }
 
 void Collector::CountSkipped(const catalog::Region& region) {

@@ -56,7 +56,7 @@ class Collector {
 
   // Returns true when `region` is the node's province or one of its
   // prefectures.
-  bool IsOwn(const catalog::Region& region) const;
+  bool IsOwn(const catalog::Region& region);
 
   // Counts one skipped row of another region.
   void CountSkipped(const catalog::Region& region);
@@ -95,6 +95,9 @@ class Collector {
   const catalog::Region* last_region_ = nullptr;
   std::string last_indicator_text_;
   const catalog::Indicator* last_indicator_ = nullptr;
+  // The last region IsOwn answered for, and its answer.
+  const catalog::Region* last_owned_region_ = nullptr;
+  bool last_owned_ = false;
 };
 
 }  // namespace yreb::importers::internal
