@@ -211,8 +211,11 @@ absl::Status ReadLayout(const CheckedFile& checked, internal::Collector& collect
 // Runs the check pass of ReadLayout. A large long CSV is read in two halves
 // at once, cut at a record boundary. The second half's findings are appended
 // to the first's, so the result equals that of one read of the whole file.
+// Sets `*split` to the number of candidates of the first half, or to 0 when
+// the file was read whole.
 absl::Status CheckLayout(const CheckedFile& checked, internal::Collector& collector,
-                         HashSink& hashes, ParseResult* result) {
+                         HashSink& hashes, ParseResult* result, size_t* split) {
+  *split = 0;
   std::string_view text = checked.decoded.text();
   std::optional<internal::CsvCut> cut;
   if (checked.layout == Layout::kLongCsv && text.size() >= parallel_check_bytes) {
@@ -237,10 +240,25 @@ absl::Status CheckLayout(const CheckedFile& checked, internal::Collector& collec
   if (!first.ok()) return first;
   if (!rest.ok()) return rest;
   collector.Append(later);
+  *split = hashes.hashes.size();
   hashes.hashes.insert(hashes.hashes.end(), later_hashes.hashes.begin(), later_hashes.hashes.end());
   hashes.without_status.insert(hashes.without_status.end(), later_hashes.without_status.begin(),
                                later_hashes.without_status.end());
   return absl::OkStatus();
+}
+
+// Sorts `order`. A file read in two halves is sorted in two halves too, the
+// second on another thread, and the halves are then merged.
+void SortCandidates(std::vector<std::pair<uint64_t, uint32_t>>& order, size_t split) {
+  if (split == 0 || split >= order.size()) {
+    std::sort(order.begin(), order.end());
+    return;
+  }
+  auto middle = order.begin() + static_cast<std::ptrdiff_t>(split);
+  std::future<void> later = std::async(std::launch::async, [&] { std::sort(middle, order.end()); });
+  std::sort(order.begin(), middle);
+  later.get();
+  std::inplace_merge(order.begin(), middle, order.end());
 }
 
 // Reads the file again, visiting the candidates `sink` selects; row errors
@@ -350,7 +368,9 @@ absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOption
   result.encoding = checked->decoded.encoding;
   HashSink hashes;
   internal::Collector collector(catalog, node_province, checked->file, &result, &hashes);
-  if (absl::Status status = CheckLayout(*checked, collector, hashes, &result); !status.ok()) {
+  size_t split = 0;
+  if (absl::Status status = CheckLayout(*checked, collector, hashes, &result, &split);
+      !status.ok()) {
     return status;
   }
 
@@ -360,7 +380,7 @@ absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOption
   std::vector<std::pair<uint64_t, uint32_t>> order(count);
   for (size_t i = 0; i < count; ++i) order[i] = {hashes.hashes[i], static_cast<uint32_t>(i)};
   hashes.hashes = std::vector<uint64_t>();
-  std::sort(order.begin(), order.end());
+  SortCandidates(order, split);
   checked->first.assign(count, false);
   checked->cells.reserve(count);
   std::vector<std::pair<size_t, size_t>> duplicates;  // (first, again) by number
