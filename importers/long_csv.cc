@@ -99,8 +99,8 @@ class LongCsvRows {
   explicit LongCsvRows(Collector& collector) : collector_(collector) {}
 
   // Checks the header and learns the column order.
-  absl::Status Header(const CsvRecord& header);
-  void Row(const CsvRecord& record);
+  absl::Status Header(const CsvRow& header);
+  void Row(const CsvRow& record);
 
  private:
   Collector& collector_;
@@ -109,7 +109,7 @@ class LongCsvRows {
   std::array<int, kColumns.size()> position_;
 };
 
-absl::Status LongCsvRows::Header(const CsvRecord& header) {
+absl::Status LongCsvRows::Header(const CsvRow& header) {
   columns_ = header.fields.size();
   position_.fill(-1);
   for (size_t i = 0; i < header.fields.size(); ++i) {
@@ -129,7 +129,7 @@ absl::Status LongCsvRows::Header(const CsvRecord& header) {
   return absl::OkStatus();
 }
 
-void LongCsvRows::Row(const CsvRecord& record) {
+void LongCsvRows::Row(const CsvRow& record) {
   if (record.fields.size() == 1 && Trim(record.fields[0]).empty()) return;
   if (record.fields.size() != columns_) {
     collector_.AddError({record.line, ""}, record.fields[0],
@@ -213,7 +213,7 @@ absl::Status ReadLongCsv(std::string_view text, Collector& collector) {
   LongCsvRows rows(collector);
   absl::Status header_status;
   bool first = true;
-  absl::Status status = ForEachCsvRecord(text, collector.file_name(), [&](CsvRecord& record) {
+  absl::Status status = ForEachCsvRow(text, collector.file_name(), [&](const CsvRow& record) {
     if (first) {
       first = false;
       header_status = rows.Header(record);
@@ -230,15 +230,15 @@ absl::Status ReadLongCsvRows(std::string_view text, std::string_view rows, int f
                              Collector& collector) {
   LongCsvRows reader(collector);
   absl::Status header_status;
-  absl::Status status = ForEachCsvRecord(text, collector.file_name(), [&](CsvRecord& record) {
+  absl::Status status = ForEachCsvRow(text, collector.file_name(), [&](const CsvRow& record) {
     header_status = reader.Header(record);
     return false;
   });
   if (!status.ok()) return status;
   if (!header_status.ok()) return header_status;
-  return ForEachCsvRecord(
+  return ForEachCsvRow(
       rows, collector.file_name(),
-      [&](CsvRecord& record) {
+      [&](const CsvRow& record) {
         reader.Row(record);
         return true;
       },

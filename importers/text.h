@@ -52,13 +52,25 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 
+// One CSV record whose fields are views, valid only during the visit that
+// passes it: of the text itself, or of a copy for a quoted field that
+// differs from its bytes.
+struct CsvRow {
+  int line = 0;
+  std::vector<std::string_view> fields;
+};
+
 // Calls `visit` for each RFC 4180 record of `text` in order, until it returns
 // false: ',' separates fields, '"' quotes a field that may contain ',', '"'
 // (doubled) and line breaks, and records end at LF or CRLF. A quote inside an
-// unquoted field is kept as text. `visit` may move from the record. Returns
-// InvalidArgument naming the line when a quoted field is never closed, after
-// the records before it were visited.
-// `first_line` is the line `text` starts on, for a part of a longer text.
+// unquoted field is kept as text. Returns InvalidArgument naming the line
+// when a quoted field is never closed, after the records before it were
+// visited. `first_line` is the line `text` starts on, for a part of a longer
+// text.
+absl::Status ForEachCsvRow(std::string_view text, std::string_view file_name,
+                           const std::function<bool(const CsvRow& row)>& visit, int first_line = 1);
+
+// ForEachCsvRow with fields of their own, which `visit` may move from.
 absl::Status ForEachCsvRecord(std::string_view text, std::string_view file_name,
                               const std::function<bool(CsvRecord& record)>& visit,
                               int first_line = 1);

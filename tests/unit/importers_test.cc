@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -340,6 +341,29 @@ TEST(Utf8Check, MojibakeFoundPastAsciiWords) {
       "abcdefghijklm\xD0\x96\n",
       "f.csv");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Utf8Check, ControlByteAtAnyPlace) {
+  // The check reads eight bytes at a time; a control byte in any place of
+  // a word or of the partial word at the end is found.
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  const std::string base = "a,b\n\xE4\xBA\xBF,1\t2\r\n~x,yz 7";
+  ASSERT_TRUE(internal::Decode(base, "f.csv").ok());
+  for (size_t at = 0; at <= base.size(); ++at) {
+    if (at == 5 || at == 6) continue;  // inside 亿, where any byte breaks the UTF-8
+    for (char control : {'\x01', '\x0B', '\x1F', '\0'}) {
+      std::string text = base;
+      text.insert(at, 1, control);
+      absl::StatusOr<internal::DecodedText> decoded = internal::Decode(text, "f.csv");
+      ASSERT_FALSE(decoded.ok()) << "byte " << int(control) << " at " << at;
+      EXPECT_NE(decoded.status().message().find("binary file"), std::string::npos);
+    }
+    for (char allowed : {'\t', '\n', ' ', '\x7F'}) {
+      std::string text = base;
+      text.insert(at, 1, allowed);
+      EXPECT_TRUE(internal::Decode(text, "f.csv").ok()) << "byte " << int(allowed) << " at " << at;
+    }
+  }
 }
 
 TEST(ImportEncoding, Utf8BomAndGbkGiveSameObservations) {
@@ -870,6 +894,193 @@ TEST(CsvCut, CutsAfterRecordEnd) {
   EXPECT_FALSE(internal::CsvCutAfter(text, cut->offset).has_value());
   // No record ends inside an unclosed quoted field.
   EXPECT_FALSE(internal::CsvCutAfter("a,b\nx,\"open\nrest\n", 4).has_value());
+}
+
+// The byte-by-byte scan CsvCutAfter replaced, kept to compare with.
+std::optional<internal::CsvCut> CutByBytes(std::string_view text, size_t at) {
+  bool in_quotes = false;
+  bool field_started = false;
+  int line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else if (c == '\n') {
+        ++line;
+      }
+      continue;
+    }
+    if (c == '"' && !field_started) {
+      in_quotes = true;
+      field_started = true;
+    } else if (c == ',') {
+      field_started = false;
+    } else if (c == '\n') {
+      ++line;
+      field_started = false;
+      if (i >= at) return internal::CsvCut{i + 1, line};
+    } else if (!(c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      field_started = true;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(CsvCut, MatchesByteScan) {
+  // Short texts of the bytes that matter, with every cut offset.
+  const char alphabet[] = {'a', ',', '"', '\n', '\r', 'b'};
+  std::mt19937 random(20261205);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    size_t length = random() % 24;
+    for (size_t i = 0; i < length; ++i) text.push_back(alphabet[random() % 6]);
+    for (size_t at = 0; at <= text.size() + 1; ++at) {
+      std::optional<internal::CsvCut> fast = internal::CsvCutAfter(text, at);
+      std::optional<internal::CsvCut> slow = CutByBytes(text, at);
+      ASSERT_EQ(fast.has_value(), slow.has_value()) << "text \"" << text << "\" at " << at;
+      if (!fast.has_value()) continue;
+      ASSERT_EQ(fast->offset, slow->offset) << "text \"" << text << "\" at " << at;
+      ASSERT_EQ(fast->line, slow->line) << "text \"" << text << "\" at " << at;
+    }
+  }
+}
+
+TEST(CsvCut, CountsLinesPastEightByteWords) {
+  // 40 lines of 9 bytes: the count crosses many eight-byte words.
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "12345678\n";
+  std::optional<internal::CsvCut> cut = internal::CsvCutAfter(text, 200);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_EQ(cut->offset, 207u);
+  EXPECT_EQ(cut->line, 24);
+}
+
+// The character loop that ForEachCsvRow replaced, kept to compare with.
+absl::Status SplitByBytes(std::string_view text, std::string_view file_name,
+                          const std::function<bool(internal::CsvRecord& record)>& visit,
+                          int first_line = 1) {
+  internal::CsvRecord record;
+  std::string field;
+  int line = first_line;
+  record.line = first_line;
+  bool in_quotes = false;
+  bool field_was_quoted = false;
+  int quote_line = 0;
+  bool stopped = false;
+
+  auto end_field = [&] {
+    record.fields.push_back(std::move(field));
+    field.clear();
+    field_was_quoted = false;
+  };
+  auto end_record = [&] {
+    end_field();
+    stopped = !visit(record);
+    record.fields.clear();
+    record.line = line;
+  };
+
+  for (size_t i = 0; i < text.size() && !stopped; ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        // A CRLF inside a quoted field is kept as LF.
+        if (!(c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) field.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"' && field.empty() && !field_was_quoted) {
+      in_quotes = true;
+      field_was_quoted = true;
+      quote_line = line;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\n') {
+      ++line;
+      end_record();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else {
+      // Copies the bytes up to the next one that may end the field or the
+      // record. A quote found there is literal text, and the next round
+      // appends it.
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != ',' && text[end] != '\n' && text[end] != '\r' &&
+             text[end] != '"') {
+        ++end;
+      }
+      field.append(text.data() + i, end - i);
+      i = end - 1;
+    }
+  }
+  if (stopped) return absl::OkStatus();
+  if (in_quotes) {
+    return absl::InvalidArgumentError(
+        i18n::Tr("{}: line {}: a quoted field is not closed", std::string(file_name), quote_line));
+  }
+  if (!field.empty() || !record.fields.empty()) end_record();
+  return absl::OkStatus();
+}
+
+// Returns the records of `text` as one string, and the error if any.
+template <typename Split>
+std::string Records(const std::string& text, const Split& split) {
+  std::string out;
+  absl::Status status = split(
+      text, "f.csv",
+      [&](internal::CsvRecord& record) {
+        out += std::to_string(record.line) + ":";
+        for (const std::string& field : record.fields) out += "[" + field + "]";
+        out += "\n";
+        return true;
+      },
+      1);
+  return out + status.ToString();
+}
+
+TEST(CsvRows, MatchCharacterLoop) {
+  const char alphabet[] = {'a', ',', '"', '\n', '\r', 'b'};
+  std::mt19937 random(51205);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    size_t length = random() % 20;
+    for (size_t i = 0; i < length; ++i) text.push_back(alphabet[random() % 6]);
+    ASSERT_EQ(Records(text, internal::ForEachCsvRecord), Records(text, SplitByBytes))
+        << "text \"" << text << "\"";
+  }
+}
+
+TEST(CsvRows, QuotedFieldsBuiltApart) {
+  // Views of the text where a field is its bytes, copies where it is not.
+  std::string text = "plain,\"quoted\",\"dou\"\"bled\",\"cr\r\nlf\"tail,\"\"\nnext\r\n";
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> views;
+  ASSERT_TRUE(internal::ForEachCsvRow(text, "f.csv", [&](const internal::CsvRow& row) {
+                std::vector<std::string> fields(row.fields.begin(), row.fields.end());
+                rows.push_back(fields);
+                for (std::string_view field : row.fields) {
+                  views.push_back(field.data() >= text.data() &&
+                                  field.data() < text.data() + text.size());
+                }
+                return true;
+              }).ok());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"plain", "quoted", "dou\"bled", "cr\nlftail", ""}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"next"}));
+  EXPECT_EQ(views, (std::vector<bool>{true, true, false, false, false, true}));
 }
 
 // Rows for a file read in two halves: errors, other provinces' rows,
