@@ -9,10 +9,15 @@
 namespace yreb {
 
 // Appends the low `bytes` bytes of `value`, most significant first.
+// REQUIRES: 0 <= bytes <= 8. One append: keys and entries are built of
+// several of these, and a push_back per byte showed in import profiles.
 inline void PutBigEndian(std::string* out, uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  char buffer[8];
+  for (int i = bytes - 1; i >= 0; --i) {
+    buffer[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
   }
+  out->append(buffer, bytes);
 }
 
 // Reads `bytes` bytes at `in`, most significant first.
