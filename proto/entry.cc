@@ -15,16 +15,22 @@ using i18n::Tr;
 std::string Encode(uint32_t origin, uint64_t sequence, const crypto::Hash& previous_hash,
                    proto::EntryKind kind, int64_t created_ms, std::string_view body) {
   std::string out;
-  out.reserve(kHeaderSize + body.size());
-  out.push_back(static_cast<char>(kFormatVersion));
-  PutBigEndian(&out, origin, 4);
-  PutBigEndian(&out, sequence, 8);
-  out.append(crypto::AsBytes(previous_hash));
-  PutBigEndian(&out, static_cast<uint16_t>(kind), 2);
-  PutBigEndian(&out, static_cast<uint64_t>(created_ms), 8);
-  PutBigEndian(&out, body.size(), 4);
-  out.append(body);
+  EncodeTo(origin, sequence, previous_hash, kind, created_ms, body, &out);
   return out;
+}
+
+void EncodeTo(uint32_t origin, uint64_t sequence, const crypto::Hash& previous_hash,
+              proto::EntryKind kind, int64_t created_ms, std::string_view body, std::string* out) {
+  out->clear();
+  out->reserve(kHeaderSize + body.size());
+  out->push_back(static_cast<char>(kFormatVersion));
+  PutBigEndian(out, origin, 4);
+  PutBigEndian(out, sequence, 8);
+  out->append(crypto::AsBytes(previous_hash));
+  PutBigEndian(out, static_cast<uint16_t>(kind), 2);
+  PutBigEndian(out, static_cast<uint64_t>(created_ms), 8);
+  PutBigEndian(out, body.size(), 4);
+  out->append(body);
 }
 
 absl::StatusOr<EntryView> Decode(std::string_view encoded) {

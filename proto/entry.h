@@ -41,6 +41,10 @@ struct EntryView {
 // Returns the encoding of an entry with these fields.
 std::string Encode(uint32_t origin, uint64_t sequence, const crypto::Hash& previous_hash,
                    proto::EntryKind kind, int64_t created_ms, std::string_view body);
+// Encode into `*out`, replacing what it held, so that a writer appending
+// many entries can keep one buffer.
+void EncodeTo(uint32_t origin, uint64_t sequence, const crypto::Hash& previous_hash,
+              proto::EntryKind kind, int64_t created_ms, std::string_view body, std::string* out);
 
 // Decodes `encoded`. Fails with InvalidArgument naming the field when the
 // bytes are truncated, too long, of another format version or of sequence 0.

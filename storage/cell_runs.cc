@@ -65,11 +65,28 @@ std::string RunKey(std::string_view series_prefix, uint32_t origin, uint64_t fir
 }
 
 std::string RevisionKey(const CellRevision& cell) {
-  std::string key = CellPrefix(cell.indicator, cell.region, cell.period);
-  PutBigEndian(&key, cell.revision, 4);
-  PutBigEndian(&key, cell.origin, 4);
-  PutBigEndian(&key, cell.sequence, 8);
+  std::string key;
+  AppendRevisionKey(cell.indicator, cell.region, cell.period, cell.revision, cell.origin,
+                    cell.sequence, &key);
   return key;
+}
+
+void AppendRevisionKey(std::string_view indicator, std::string_view region, std::string_view period,
+                       uint32_t revision, uint32_t origin, uint64_t sequence, std::string* out) {
+  // CellPrefix, written in place.
+  out->append(indicator);
+  out->push_back('\0');
+  if (!region.empty()) {
+    out->append(region);
+    out->push_back('\0');
+    if (!period.empty()) {
+      out->append(period);
+      out->push_back('\0');
+    }
+  }
+  PutBigEndian(out, revision, 4);
+  PutBigEndian(out, origin, 4);
+  PutBigEndian(out, sequence, 8);
 }
 
 std::optional<ParsedCellKey> ParseCellKey(std::string_view key) {

@@ -53,6 +53,9 @@ std::string CellPrefix(std::string_view indicator, std::string_view region,
 std::string RunPrefix(std::string_view indicator, std::string_view region);
 std::string RunKey(std::string_view series_prefix, uint32_t origin, uint64_t first_sequence);
 std::string RevisionKey(const CellRevision& cell);
+// Appends the revision key of these fields to `*out`, as RevisionKey().
+void AppendRevisionKey(std::string_view indicator, std::string_view region, std::string_view period,
+                       uint32_t revision, uint32_t origin, uint64_t sequence, std::string* out);
 
 // A cell index key split into its parts, as views into the key.
 struct ParsedCellKey {

@@ -287,13 +287,25 @@ void Batch::PutTip(const Tip& tip) {
 }
 
 void Batch::PutCell(const CellRevision& cell) {
-  if (cell.import_id == 0) {
-    Add(kCells, false, internal::RevisionKey(cell), "");
+  PutCell(cell.indicator, cell.region, cell.period, cell.revision, cell.origin, cell.sequence,
+          cell.import_id);
+}
+
+void Batch::PutCell(std::string_view indicator, std::string_view region, std::string_view period,
+                    uint32_t revision, uint32_t origin, uint64_t sequence, uint64_t import_id) {
+  cell_key_.clear();
+  internal::AppendRevisionKey(indicator, region, period, revision, origin, sequence, &cell_key_);
+  // A single put has no import: an empty value.
+  if (import_id == 0) {
+    Add(kCells, false, cell_key_, "");
     return;
   }
-  std::string value;
-  PutBigEndian(&value, cell.import_id, 8);
-  Add(kCells, false, internal::RevisionKey(cell), value);
+  char value[8];
+  for (int i = 7; i >= 0; --i) {
+    value[i] = static_cast<char>(import_id & 0xff);
+    import_id >>= 8;
+  }
+  Add(kCells, false, cell_key_, std::string_view(value, 8));
 }
 
 namespace {

@@ -74,6 +74,10 @@ class Batch {
   void PutHead(const entry::Head& head);
   void PutTip(const Tip& tip);
   void PutCell(const CellRevision& cell);
+  // PutCell without building a CellRevision, for a writer that has the
+  // names as views.
+  void PutCell(std::string_view indicator, std::string_view region, std::string_view period,
+               uint32_t revision, uint32_t origin, uint64_t sequence, uint64_t import_id);
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
   // Marks import `import_id` of `origin` as committed by the entry at
@@ -119,6 +123,7 @@ class Batch {
   // key length (varint), key, value length (varint), value. One buffer keeps
   // a range of a million changes to tens of bytes each.
   std::string data_;
+  std::string cell_key_;  // PutCell's key, kept for its buffer
   size_t entry_count_ = 0;
   size_t byte_size_ = 0;
 };

@@ -24,10 +24,9 @@ int64_t NowMs() {
 
 uint64_t AppendContext::Append(proto::EntryKind kind, std::string_view body) {
   uint64_t sequence = tip_.sequence + 1;
-  std::string encoded =
-      entry::Encode(log_->origin_, sequence, tip_.hash, kind, now_ms_, body);
-  crypto::Hash hash = entry::HashEntry(encoded);
-  batch_->PutEntry(log_->origin_, sequence, encoded);
+  entry::EncodeTo(log_->origin_, sequence, tip_.hash, kind, now_ms_, body, &encoded_);
+  crypto::Hash hash = entry::HashEntry(encoded_);
+  batch_->PutEntry(log_->origin_, sequence, encoded_);
   IndexCoordinationEntry(kind, log_->origin_, sequence, batch_);
   tip_ = storage::Tip{log_->origin_, sequence, hash};
 

@@ -69,6 +69,7 @@ class AppendContext {
   uint64_t last_head_sequence_ = 0;
   size_t flushes_ = 0;
   int64_t now_ms_ = 0;
+  std::string encoded_;  // the entry Append encodes, kept for its buffer
   // Waits for the write StartFlush began, if any. On its failure, drops
   // what was appended since and returns the error.
   absl::Status FinishFlush();
