@@ -42,6 +42,20 @@ TEST(CellRunFormatTest, RevisionKeyParses) {
   EXPECT_EQ(parsed->sequence, 90u);
 }
 
+TEST(CellRunFormatTest, RevisionKeyBytes) {
+  // docs/FORMATS.md: the cell's names each ended by 0x00, then revision
+  // and origin (u32 BE) and sequence (u64 BE).
+  std::string key =
+      internal::RevisionKey({"gdp", "320000", "2024", 0x01020304, 420000, 0x0A0B0C0D0E0F1011});
+  EXPECT_EQ(key, std::string("gdp\0"
+                             "320000\0"
+                             "2024\0"
+                             "\x01\x02\x03\x04"
+                             "\x00\x06\x68\xA0"
+                             "\x0A\x0B\x0C\x0D\x0E\x0F\x10\x11",
+                             32));
+}
+
 TEST(CellRunFormatTest, MalformedKeysRejected) {
   EXPECT_FALSE(internal::ParseCellKey("gdp").has_value());
   EXPECT_FALSE(internal::ParseCellKey(std::string("gdp\0"
