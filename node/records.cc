@@ -132,8 +132,8 @@ absl::Status Records::ValidatePut(const proto::PutRequest& request) const {
 }
 
 absl::StatusOr<std::optional<Records::Latest>> Records::LatestInGroup(
-    sync::AppendContext& context, const std::string& indicator, const std::string& region,
-    const std::string& period, storage::CellReader* reader) const {
+    sync::AppendContext& context, std::string_view indicator, std::string_view region,
+    std::string_view period, storage::CellReader* reader) const {
   // An import's lookups nearly always come with nothing in the scratch
   // space, and then need no key.
   auto it = context.scratch().empty() ? context.scratch().end()

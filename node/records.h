@@ -78,9 +78,11 @@ class Records {
   // Returns the latest revision of a cell as seen inside a commit group.
   // `reader`, when given, reads the stored index: a job that alone writes
   // the cells it looks up may keep one for all its lookups.
-  absl::StatusOr<std::optional<Latest>> LatestInGroup(
-      sync::AppendContext& context, const std::string& indicator, const std::string& region,
-      const std::string& period, storage::CellReader* reader = nullptr) const;
+  absl::StatusOr<std::optional<Latest>> LatestInGroup(sync::AppendContext& context,
+                                                      std::string_view indicator,
+                                                      std::string_view region,
+                                                      std::string_view period,
+                                                      storage::CellReader* reader = nullptr) const;
   std::vector<std::shared_ptr<const catalog::Catalog>> Catalogs() const;
   absl::StatusOr<std::optional<proto::QueriedRevision>> LoadRevision(
       const storage::CellRevision& cell) const;

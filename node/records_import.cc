@@ -1,11 +1,11 @@
 // Import and export of whole files on a node.
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <future>
 #include <map>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "common/bounded_queue.h"
 #include "common/decimal.h"
@@ -26,6 +26,86 @@ std::string FormatRowError(const importers::RowError& error) {
   if (!error.column.empty()) message += Tr("column \"{}\": ", error.column);
   if (!error.value.empty()) message += Tr("value \"{}\": ", error.value);
   return message + error.reason;
+}
+
+// Observations on their way from the thread that reads the file to the
+// writer thread, already serialized there: per record, its serialization
+// without the revision (field 9) and the import id (field 13), which only
+// the writer knows, cut where the revision goes. Both parts are in field
+// order, so head + revision + tail + import id is what SerializeAsString
+// gives for the whole record.
+class PreparedBlock {
+ public:
+  struct Item {
+    uint32_t at = 0;  // of the head in `bytes`, the tail following it
+    uint32_t head_size = 0;
+    uint32_t tail_size = 0;
+    // Fields 1 to 4 (indicator, region, period, value) in the head, as
+    // offsets from `at` and sizes.
+    std::array<uint32_t, 4> field_at{};
+    std::array<uint32_t, 4> field_size{};
+    proto::DataStatus status = proto::DATA_STATUS_UNSPECIFIED;
+  };
+
+  // Appends the parts of `head` (fields 1 to 8 set) and `tail` (fields 10
+  // to 12 set).
+  void Add(const proto::Record& head, const proto::Record& tail) {
+    Item item;
+    item.at = static_cast<uint32_t>(bytes_.size());
+    head.AppendToString(&bytes_);
+    item.head_size = static_cast<uint32_t>(bytes_.size() - item.at);
+    tail.AppendToString(&bytes_);
+    item.tail_size = static_cast<uint32_t>(bytes_.size() - item.at - item.head_size);
+    item.status = head.status();
+    // The string fields lead the head, each as tag, length, bytes; proto3
+    // leaves out an empty one.
+    std::string_view wire(bytes_.data() + item.at, item.head_size);
+    size_t pos = 0;
+    for (int field = 1; field <= 4 && pos < wire.size(); ++field) {
+      if (static_cast<uint8_t>(wire[pos]) != ((field << 3) | 2)) continue;
+      ++pos;
+      uint64_t size = 0;
+      for (int shift = 0; pos < wire.size(); shift += 7) {
+        auto byte = static_cast<uint8_t>(wire[pos++]);
+        size |= static_cast<uint64_t>(byte & 0x7F) << shift;
+        if ((byte & 0x80) == 0) break;
+      }
+      item.field_at[field - 1] = static_cast<uint32_t>(pos);
+      item.field_size[field - 1] = static_cast<uint32_t>(size);
+      pos += size;
+    }
+    items_.push_back(item);
+  }
+
+  const std::vector<Item>& items() const { return items_; }
+  size_t size() const { return items_.size(); }
+
+  std::string_view Head(const Item& item) const {
+    return std::string_view(bytes_).substr(item.at, item.head_size);
+  }
+  std::string_view Tail(const Item& item) const {
+    return std::string_view(bytes_).substr(item.at + item.head_size, item.tail_size);
+  }
+  // Field 1 to 4 of the record.
+  std::string_view Field(const Item& item, int field) const {
+    return std::string_view(bytes_).substr(item.at + item.field_at[field - 1],
+                                           item.field_size[field - 1]);
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<Item> items_;
+};
+
+// Appends field `field` as a varint, the way protobuf writes a uint32 or
+// uint64 field that is not zero.
+void AppendVarintField(int field, uint64_t value, std::string* out) {
+  out->push_back(static_cast<char>(field << 3));
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
 }
 
 }  // namespace
@@ -76,29 +156,13 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   }
   if (!reply.errors().empty()) return reply;
 
-  // Fills `record`, which is reused for every observation: assigning to its
-  // fields keeps their buffers, where a new record per observation
-  // allocated and freed each of them.
-  auto to_record = [&](const importers::Observation& observation, proto::Record& record) {
-    record.Clear();
-    record.set_indicator(observation.indicator);
-    record.set_region(observation.region);
-    record.set_period(observation.period);
-    record.set_value(observation.value);
-    record.set_unit(observation.unit);
-    record.set_measure(observation.measure);
-    record.set_value_kind(observation.value_kind);
-    record.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
-                                                                           : request.status());
-    record.set_catalog_version(catalog->version());
-    record.set_note(observation.note);
-  };
   size_t chunk = options_.import_chunk_records;
   bool dry_run = request.dry_run();
   // This thread reads the file the second time and passes the observations
-  // to the writer thread in blocks. The queue keeps at most eight blocks.
+  // to the writer thread in blocks, serialized as far as it can. The queue
+  // keeps at most eight blocks.
   constexpr size_t kBlockSize = 1024;
-  BoundedQueue<std::vector<importers::Observation>> queue(8);
+  BoundedQueue<PreparedBlock> queue(8);
   absl::Status read;       // set before queue.Finish()
   std::string file_sha256;  // likewise
 
@@ -109,7 +173,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   // the commit entry at the end.
   auto job = [&](sync::AppendContext& context) -> absl::Status {
     struct CloseQueue {
-      BoundedQueue<std::vector<importers::Observation>>& queue;
+      BoundedQueue<PreparedBlock>& queue;
       ~CloseQueue() { queue.Close(); }
     } close_queue{queue};
     uint64_t import_id = context.next_sequence();
@@ -121,14 +185,16 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     size_t stored = 0;
     uint64_t first_sequence = 0;
     size_t in_chunk = 0;
-    proto::Record record;
     std::string serialized;
-    auto append = [&](importers::Observation&& observation) -> absl::Status {
-      to_record(observation, record);
-      absl::StatusOr<std::optional<Latest>> latest = LatestInGroup(
-          context, record.indicator(), record.region(), record.period(), cells.get());
+    auto append = [&](const PreparedBlock& block, const PreparedBlock::Item& item) -> absl::Status {
+      std::string_view indicator = block.Field(item, 1);
+      std::string_view region = block.Field(item, 2);
+      std::string_view period = block.Field(item, 3);
+      std::string_view value = block.Field(item, 4);
+      absl::StatusOr<std::optional<Latest>> latest =
+          LatestInGroup(context, indicator, region, period, cells.get());
       if (!latest.ok()) return latest.status();
-      if (latest->has_value() && (*latest)->Unchanged(record.value(), record.status())) {
+      if (latest->has_value() && (*latest)->Unchanged(value, item.status)) {
         reply.set_unchanged_records(reply.unchanged_records() + 1);
         return absl::OkStatus();
       }
@@ -140,27 +206,24 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       }
       if (dry_run) return absl::OkStatus();
 
-      record.set_revision(revision);
-      record.set_import_id(import_id);
-      serialized.clear();
-      record.AppendToString(&serialized);
+      serialized.assign(block.Head(item));
+      AppendVarintField(9, revision, &serialized);
+      serialized.append(block.Tail(item));
+      AppendVarintField(13, import_id, &serialized);
       uint64_t sequence = context.Append(proto::ENTRY_KIND_RECORD, serialized);
       if (first_sequence == 0) first_sequence = sequence;
       ++stored;
       // Indexed now, shown once the commit below is stored.
-      context.batch().PutCell(storage::CellRevision{record.indicator(), record.region(),
-                                                    record.period(), revision, log_->origin(),
-                                                    sequence, import_id});
+      context.batch().PutCell(indicator, region, period, revision, log_->origin(), sequence,
+                              import_id);
       // A job earlier in this group may have written the same cell; later
       // jobs must see this revision instead. Other cells of the import reach
       // later jobs through the store (see the flush below).
       auto written = context.scratch().empty()
                          ? context.scratch().end()
-                         : context.scratch().find(
-                               CellKey(record.indicator(), record.region(), record.period()));
+                         : context.scratch().find(CellKey(indicator, region, period));
       if (written != context.scratch().end()) {
-        written->second = fmt::format("{}|0|{}|{}", revision, static_cast<int>(record.status()),
-                                      record.value());
+        written->second = fmt::format("{}|0|{}|{}", revision, static_cast<int>(item.status), value);
       }
       if (++in_chunk >= chunk) {
         // The import's cells are distinct, so the next chunk's lookups need
@@ -171,9 +234,9 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       }
       return absl::OkStatus();
     };
-    while (std::optional<std::vector<importers::Observation>> block = queue.Pop()) {
-      for (importers::Observation& observation : *block) {
-        if (absl::Status status = append(std::move(observation)); !status.ok()) return status;
+    while (std::optional<PreparedBlock> block = queue.Pop()) {
+      for (const PreparedBlock::Item& item : block->items()) {
+        if (absl::Status status = append(*block, item); !status.ok()) return status;
       }
     }
     if (!read.ok()) return read;
@@ -204,18 +267,31 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
     queue.Close();
     done.set_value(std::move(status));
   });
-  std::vector<importers::Observation> block;
-  block.reserve(kBlockSize);
-  absl::Status visited = importers::VisitObservations(*parsed, [&](importers::Observation&&
-                                                                       observation) {
-    block.push_back(std::move(observation));
-    if (block.size() < kBlockSize) return absl::OkStatus();
-    bool accepted = queue.Push(std::move(block));
-    block = {};
-    block.reserve(kBlockSize);
-    return accepted ? absl::OkStatus() : absl::CancelledError("the import job stopped");
-  });
-  if (visited.ok() && !block.empty()) queue.Push(std::move(block));
+  // The two parts of each record, reused: assigning to their fields keeps
+  // the fields' buffers.
+  proto::Record head;
+  proto::Record tail;
+  tail.set_catalog_version(catalog->version());
+  PreparedBlock block;
+  absl::Status visited =
+      importers::VisitObservations(*parsed, [&](importers::Observation&& observation) {
+        head.set_indicator(observation.indicator);
+        head.set_region(observation.region);
+        head.set_period(observation.period);
+        head.set_value(observation.value);
+        head.set_unit(observation.unit);
+        head.set_measure(observation.measure);
+        head.set_value_kind(observation.value_kind);
+        head.set_status(observation.status != proto::DATA_STATUS_UNSPECIFIED ? observation.status
+                                                                             : request.status());
+        tail.set_note(observation.note);
+        block.Add(head, tail);
+        if (block.size() < kBlockSize) return absl::OkStatus();
+        bool accepted = queue.Push(std::move(block));
+        block = PreparedBlock();
+        return accepted ? absl::OkStatus() : absl::CancelledError("the import job stopped");
+      });
+  if (visited.ok() && block.size() > 0) queue.Push(std::move(block));
   if (visited.ok()) file_sha256 = crypto::ToHex(crypto::Sha256(request.content()));
   read = visited;
   queue.Finish();
