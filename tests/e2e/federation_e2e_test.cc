@@ -1,30 +1,27 @@
 // A local federation from `yrebctl federation init`: real yreb-node processes
 // on 127.0.0.1 talking mutual TLS, statements applied with yrebctl, and
 // in-test gRPC clients as members, strangers and removed members.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 
 #include "federation/certificates.h"
 #include "federation/manifest.h"
 #include "federation/tls.h"
 #include "proto/peer.grpc.pb.h"
+#include "tests/support/ports.h"
 #include "tests/support/process.h"
 
 namespace yreb {
@@ -48,29 +45,6 @@ void WriteAll(const std::string& path, const std::string& text) {
   out << text;
 }
 
-bool PortFree(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return free;
-}
-
-// Returns the first of `count` consecutive free ports on 127.0.0.1.
-int FreePortRange(int count) {
-  std::mt19937 random(std::random_device{}());
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int base = 20000 + static_cast<int>(random() % 30000);
-    bool all_free = true;
-    for (int i = 0; i < count && all_free; ++i) all_free = PortFree(base + i);
-    if (all_free) return base;
-  }
-  return 0;
-}
-
 CommandResult Ctl(const std::vector<std::string>& args) {
   std::vector<std::string> command = {testing::BinaryPath("yrebctl")};
   command.insert(command.end(), args.begin(), args.end());
@@ -88,6 +62,7 @@ bool WaitForLog(const std::string& path, const std::string& text) {
 
 struct Federation {
   std::string dir;
+  std::shared_ptr<testing::PortBand> ports;
   int base_port = 0;
   std::string Config(uint32_t id) const { return dir + "/" + std::to_string(id) + "/node.toml"; }
   std::string Log(uint32_t id) const { return dir + "/" + std::to_string(id) + ".log"; }
@@ -100,7 +75,8 @@ struct Federation {
 Federation InitFederation(const std::string& members, int count, CommandResult* output = nullptr) {
   Federation federation;
   federation.dir = testing::MakeTempDir("fed") + "/f";
-  federation.base_port = FreePortRange(count);
+  federation.ports = std::make_shared<testing::PortBand>(count);
+  federation.base_port = federation.ports->first();
   EXPECT_NE(federation.base_port, 0);
   CommandResult init = Ctl({"federation", "init", "--members", members, "--lead", "310000",
                             "--out", federation.dir, "--base-port",

@@ -18,18 +18,15 @@ const std::map<std::string, std::string> kEnglish = {{"LANGUAGE", "en"}, {"LC_AL
 Federation::Federation(const std::vector<uint32_t>& members, uint32_t lead,
                        const std::map<uint32_t, std::string>& peer_config,
                        const std::string& all_peer_config)
-    : members_(members) {
+    : members_(members), ports_(static_cast<int>(members.size())) {
   root_ = MakeTempDir("federation") + "/fed";
-  std::mt19937 random(std::random_device{}());
-  // Ports in a band above the usual ephemeral-free range, spaced so that
-  // parallel test binaries rarely collide.
-  base_port_ = std::uniform_int_distribution<int>(200, 580)(random) * 100;
+  if (ports_.first() == 0) throw std::runtime_error("no free band of 127.0.0.1 ports");
   std::string list;
   for (uint32_t id : members) list += (list.empty() ? "" : ",") + std::to_string(id);
-  CommandResult init = RunCommand({BinaryPath("yrebctl"), "federation", "init", "--members", list,
-                                   "--lead", std::to_string(lead), "--out", root_,
-                                   "--base-port", std::to_string(base_port_)},
-                                  "", std::chrono::seconds(60), kEnglish);
+  CommandResult init = RunCommand(
+      {BinaryPath("yrebctl"), "federation", "init", "--members", list, "--lead",
+       std::to_string(lead), "--out", root_, "--base-port", std::to_string(ports_.first())},
+      "", std::chrono::seconds(60), kEnglish);
   if (init.exit_code != 0) {
     throw std::runtime_error("federation init failed: " + init.out + init.err);
   }
@@ -50,7 +47,7 @@ Federation::~Federation() {
 
 int Federation::PeerPort(uint32_t id) const {
   auto it = std::find(members_.begin(), members_.end(), id);
-  return base_port_ + static_cast<int>(it - members_.begin());
+  return ports_.first() + static_cast<int>(it - members_.begin());
 }
 
 bool Federation::Start(uint32_t id, const std::vector<std::string>& args) {

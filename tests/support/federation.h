@@ -1,16 +1,16 @@
 // Test support: a local federation made by `yrebctl federation init`, with
-// real yreb-node processes on 127.0.0.1 ports chosen at random.
+// real yreb-node processes on a band of free 127.0.0.1 ports.
 #ifndef YREB_TESTS_SUPPORT_FEDERATION_H_
 #define YREB_TESTS_SUPPORT_FEDERATION_H_
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "tests/support/ports.h"
 #include "tests/support/process.h"
 
 namespace yreb::testing {
@@ -58,7 +58,7 @@ class Federation {
  private:
   std::vector<uint32_t> members_;
   std::string root_;
-  int base_port_ = 0;
+  PortBand ports_;
   std::map<uint32_t, std::unique_ptr<NodeProcess>> nodes_;
 };
 
