@@ -95,7 +95,7 @@ class Collector {
   const catalog::Region* last_region_ = nullptr;
   std::string last_indicator_text_;
   const catalog::Indicator* last_indicator_ = nullptr;
-  // The last region IsOwn answered for, and its answer.
+  // The last region IsOwn checked, and the result.
   const catalog::Region* last_owned_region_ = nullptr;
   bool last_owned_ = false;
 };

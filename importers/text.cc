@@ -106,9 +106,9 @@ bool IsControl(char c) {
 }
 
 // Returns true when `text` has a control character other than tab and line
-// breaks. Eight bytes at a time: a byte's top bit ends up set in `low`
-// exactly when the byte is below 0x20, and only such words, about one in
-// six of a CSV file with its line ends, are looked at byte by byte.
+// breaks. It reads eight bytes at a time: a byte's top bit ends up set in
+// `low` exactly when the byte is below 0x20. Only words with such a byte,
+// about one in six of a CSV file with its line ends, are read byte by byte.
 bool HasControlCharacter(std::string_view text) {
   constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   constexpr uint64_t kTop = 0x8080808080808080ULL;
@@ -208,8 +208,8 @@ absl::Status CheckNotMojibake(std::string_view text, std::string_view file_name)
     // UTF-8 (女 is C5 AE, which is Ů), so valid output alone proves nothing
     // for a file with few kinds of Chinese characters. Damaged text comes
     // back as Chinese: most of what the conversion recovers must be CJK.
-    // The first piece is small, as it decides for nearly every real file;
-    // the pieces after it double up to 1 MiB.
+    // The first piece is small, as it decides for nearly every real file.
+    // The pieces after it double up to 1 MiB.
     size_t piece = 4 << 10;
     size_t recovered = 0;
     size_t recovered_cjk = 0;
@@ -491,12 +491,12 @@ std::optional<CsvCut> CsvCutAfter(std::string_view text, size_t at) {
   // quote and skips each quoted field whole.
   const char* begin = text.data();
   const char* end = begin + text.size();
-  const char* wanted = begin + std::min(at, text.size());
+  const char* cut_from = begin + std::min(at, text.size());
   const char* pos = begin;
   int line = 1;
   while (true) {
     const char* quote = Find(pos, end, '"');
-    const char* feed = Find(std::max(pos, wanted), quote, '\n');
+    const char* feed = Find(std::max(pos, cut_from), quote, '\n');
     if (feed < quote) {
       return CsvCut{static_cast<size_t>(feed + 1 - begin), line + CountLineFeeds(pos, feed + 1)};
     }

@@ -31,7 +31,7 @@ std::string FormatRowError(const importers::RowError& error) {
 // Observations on their way from the thread that reads the file to the
 // writer thread, already serialized there: per record, its serialization
 // without the revision (field 9) and the import id (field 13), which only
-// the writer knows, cut where the revision goes. Both parts are in field
+// the writer assigns, cut where the revision goes. Both parts are in field
 // order, so head + revision + tail + import id is what SerializeAsString
 // gives for the whole record.
 class PreparedBlock {
@@ -57,8 +57,8 @@ class PreparedBlock {
     tail.AppendToString(&bytes_);
     item.tail_size = static_cast<uint32_t>(bytes_.size() - item.at - item.head_size);
     item.status = head.status();
-    // The string fields lead the head, each as tag, length, bytes; proto3
-    // leaves out an empty one.
+    // The string fields lead the head, each as tag, length and bytes, and
+    // proto3 leaves out an empty one.
     std::string_view wire(bytes_.data() + item.at, item.head_size);
     size_t pos = 0;
     for (int field = 1; field <= 4 && pos < wire.size(); ++field) {

@@ -344,8 +344,8 @@ TEST(Utf8Check, MojibakeFoundPastAsciiWords) {
 }
 
 TEST(Utf8Check, ControlByteAtAnyPlace) {
-  // The check reads eight bytes at a time; a control byte in any place of
-  // a word or of the partial word at the end is found.
+  // The check reads eight bytes at a time. A control byte must be found in
+  // any place of a word and of the partial word at the end.
   i18n::ScopedLang english(i18n::Lang::kEnglish);
   const std::string base = "a,b\n\xE4\xBA\xBF,1\t2\r\n~x,yz 7";
   ASSERT_TRUE(internal::Decode(base, "f.csv").ok());
