@@ -7,8 +7,8 @@
 #
 # Options: --no-record prints the section without appending it to
 # BENCHMARKS.md, and quick mode never appends. --build-dir DIR names the build
-# (default: build-bench beside this folder), which is configured and built
-# when its binaries are missing. A scaled-down full run takes --import-rows N,
+# (default: build-bench beside this folder), which is configured when new and
+# built before every run. A scaled-down full run takes --import-rows N,
 # --backlog-rows N, --total-entries N and --probes N.
 # Nodes run as local processes on 127.0.0.1 under DIR/bench-tmp.
 set -euo pipefail
@@ -50,11 +50,13 @@ backlog_rows="${override[backlog-rows]:-$backlog_rows}"
 total_entries="${override[total-entries]:-$total_entries}"
 probes="${override[probes]:-$probes}"
 
-if [[ ! -x "$build_dir/bench/yreb-bench-e2e" ]]; then
+# Builds every time: an incremental build of unchanged sources takes
+# seconds, and a build left from an older checkout would measure old code.
+if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
   cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build_dir" -j"$(nproc)" --target yreb-bench-micro yreb-bench-ceilings \
-    yreb-bench-e2e yreb-node yrebctl
 fi
+cmake --build "$build_dir" -j"$(nproc)" --target yreb-bench-micro yreb-bench-ceilings \
+  yreb-bench-e2e yreb-node yrebctl >/dev/null
 
 work="$build_dir/bench-tmp/$mode-$$"
 mkdir -p "$work"
