@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,13 +19,12 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/workload.h"
 #include "cli/admin_client.h"
@@ -495,9 +495,21 @@ void RunPropagation(const Sizes& sizes) {
   Print("propagation_max", Percentile(latencies_ms, 1.0), "ms");
 }
 
+// Returns the value of --name, or `fallback` when it is not given. Exits
+// with a message naming the flag when its value is missing or not a whole
+// number (from 0 up), as a size a benchmark cannot use would only fail later.
 uint64_t Flag(int argc, char** argv, const std::string& name, uint64_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return std::stoull(argv[i + 1]);
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] != "--" + name) continue;
+    std::string_view text = i + 1 < argc ? argv[i + 1] : "";
+    uint64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+      std::cerr << "yreb-bench-e2e: --" << name << " needs a whole number, not \"" << text
+                << "\"\n";
+      std::exit(2);
+    }
+    return value;
   }
   return fallback;
 }

@@ -14,18 +14,42 @@
 set -euo pipefail
 
 source_dir="$(cd "$(dirname "$0")/.." && pwd)"
+command_line="bench/run.sh $*"
 mode=""
 record=1
 build_dir="$source_dir/build-bench"
 declare -A override=()
+
+usage() {
+  sed -n '2,13s/^# \{0,1\}//p' "$0"
+}
+
+# Returns the value after option $1, or fails naming the option.
+option_value() {
+  if [[ $# -lt 2 || -z "$2" || "$2" == --* ]]; then
+    echo "run.sh: $1 needs a value; see bench/run.sh --help" >&2
+    exit 2
+  fi
+  printf '%s' "$2"
+}
+
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) mode=quick ;;
     --full) mode=full ;;
     --no-record) record=0 ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --import-rows|--backlog-rows|--total-entries|--probes) override["${1#--}"]="$2"; shift ;;
-    *) echo "run.sh: unknown option $1; use --quick or --full" >&2; exit 2 ;;
+    --help|-h) usage; exit 0 ;;
+    --build-dir) build_dir="$(option_value "$@")"; shift ;;
+    --import-rows|--backlog-rows|--total-entries|--probes)
+      value="$(option_value "$@")"
+      if [[ ! "$value" =~ ^[1-9][0-9]{0,11}$ ]]; then
+        echo "run.sh: $1 must be a whole number above 0, not \"$value\"" >&2
+        exit 2
+      fi
+      override["${1#--}"]="$value"
+      shift
+      ;;
+    *) echo "run.sh: unknown option $1; see bench/run.sh --help" >&2; exit 2 ;;
   esac
   shift
 done
@@ -60,7 +84,17 @@ cmake --build "$build_dir" -j"$(nproc)" --target yreb-bench-micro yreb-bench-cei
 
 work="$build_dir/bench-tmp/$mode-$$"
 mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+# Removes the work folder. After Ctrl-C or a timeout the nodes get the
+# signal too and close their stores, still writing files for a moment, so
+# this waits (at most 10 s) until no process runs from the folder.
+cleanup() {
+  for _ in $(seq 1 40); do
+    pgrep -f -- "$work/" >/dev/null || break
+    sleep 0.25
+  done
+  rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
+}
+trap cleanup EXIT
 results="$work/results.txt"
 : >"$results"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -131,9 +165,13 @@ commit="${YREB_BENCH_COMMIT:-$(git -C "$source_dir" rev-parse HEAD)}"
 
 {
   echo
-  echo "## Run of $started, $mode mode"
+  if [[ ${#override[@]} -gt 0 ]]; then
+    echo "## Run of $started, $mode mode with sizes from the command line"
+  else
+    echo "## Run of $started, $mode mode"
+  fi
   echo
-  echo "- Command: \`bench/run.sh --$mode$( for k in "${!override[@]}"; do printf ' --%s %s' "$k" "${override[$k]}"; done )\`"
+  echo "- Command: \`$command_line\`"
   echo "- Commit: \`$commit\`"
   echo "- Machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
     "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
@@ -142,7 +180,7 @@ commit="${YREB_BENCH_COMMIT:-$(git -C "$source_dir" rev-parse HEAD)}"
     "$(value large_log_entries) entries; $probes probes under $(printf '%.0f' "$(value background_load)") entries/s" \
     "of background load"
   echo
-  echo "| figure | value | ceiling | ratio | target | met |"
+  echo "| figure | value | ceiling (same unit) | ratio | target | met |"
   echo "|---|---|---|---|---|---|"
   row "import (one file of $import_rows rows)" "$(value import_rate)" "entries/s" "$nosync" ">= 50% of RocksDB ingest" ratio50
   row "initial sync ($(value initial_sync_entries) entries)" "$(value initial_sync_rate)" "entries/s" "$nosync" ">= 50% of RocksDB ingest" ratio50
@@ -156,6 +194,11 @@ commit="${YREB_BENCH_COMMIT:-$(git -C "$source_dir" rev-parse HEAD)}"
   row "disk / raw entry bytes, origin" "$disk_ratio_origin" "x" 0 "<= 2x" le2
   row "disk / raw entry bytes, receiver" "$disk_ratio_receiver" "x" 0 "<= 2x" le2
   echo
+  if [[ "$mode" == quick ]]; then
+    echo "Quick mode only checks that every step works: at its small sizes start-up"
+    echo "costs dominate, and the targets apply to full mode."
+    echo
+  fi
   echo "Ceilings of this run: RocksDB WriteBatch ingest $(printf '%.0f' "$nosync") entries/s" \
     "without sync (the higher of $(printf '%.0f' "$(value rocksdb_ingest_nosync)") before and" \
     "$(printf '%.0f' "$(value rocksdb_ingest_nosync_after)") after the end-to-end steps) and $(printf '%.0f' "$(value rocksdb_ingest_sync)") with sync (batches of 1,000" \
