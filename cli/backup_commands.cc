@@ -49,7 +49,8 @@ absl::Status PrepareOutputDir(const fs::path& out) {
   }
   fs::create_directories(out / node::kBackupDbDir, error);
   if (error) {
-    return absl::PermissionDeniedError(Tr("cannot create {}: {}", out.string(), error.message()));
+    return absl::PermissionDeniedError(
+        Tr("cannot create {}: {}", out.string(), i18n::ErrnoMessage(error)));
   }
   // The copy holds the node's whole store; keep it as private as the store.
   ::chmod(out.c_str(), 0700);

@@ -59,7 +59,7 @@ absl::Status WriteNewPublicFile(const std::string& path, std::string_view conten
   std::ofstream out(path, std::ios::binary);
   out << content;
   out.close();
-  if (!out) return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(errno)));
+  if (!out) return absl::InternalError(Tr("cannot write {}: {}", path, i18n::ErrnoMessage(errno)));
   ::chmod(path.c_str(), 0644);
   return absl::OkStatus();
 }
@@ -79,7 +79,8 @@ absl::Status CreateRootKeys(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
-    return absl::PermissionDeniedError(Tr("cannot create {}: {}", dir.string(), error.message()));
+    return absl::PermissionDeniedError(
+        Tr("cannot create {}: {}", dir.string(), i18n::ErrnoMessage(error)));
   }
   ::chmod(dir.c_str(), 0700);
   crypto::PrivateKey root = crypto::PrivateKey::Generate();
@@ -423,7 +424,8 @@ absl::StatusOr<proto::Member> InitMember(const std::filesystem::path& root_dir,
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
-    return absl::PermissionDeniedError(Tr("cannot create {}: {}", dir.string(), error.message()));
+    return absl::PermissionDeniedError(
+        Tr("cannot create {}: {}", dir.string(), i18n::ErrnoMessage(error)));
   }
   ::chmod(dir.c_str(), 0750);
 
@@ -460,7 +462,7 @@ absl::StatusOr<proto::Member> InitMember(const std::filesystem::path& root_dir,
     std::filesystem::copy_file(root_dir / name, dir / name, error);
     if (error) {
       return absl::InternalError(Tr("cannot copy {} to {}: {}", (root_dir / name).string(),
-                                    dir.string(), error.message()));
+                                    dir.string(), i18n::ErrnoMessage(error)));
     }
   }
 

@@ -23,7 +23,7 @@ inline absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(i18n::Tr("cannot read {}: {}", path, std::strerror(errno)));
+    return absl::NotFoundError(i18n::Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();

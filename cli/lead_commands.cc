@@ -359,7 +359,7 @@ int RunAssign(const std::string& config_path, AssignOptions options) {
   std::ofstream out(options.out, std::ios::binary);
   out << statement;
   out.close();
-  if (!out) return Fail(Tr("cannot write {}: {}", options.out, std::strerror(errno)));
+  if (!out) return Fail(Tr("cannot write {}: {}", options.out, i18n::ErrnoMessage(errno)));
   ::chmod(options.out.c_str(), 0644);
 
   std::cout << Tr("signed lead assignment version {}: epoch {} goes to {}, and {} is fenced "

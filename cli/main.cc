@@ -121,7 +121,7 @@ int RunInit(uint32_t node_id, const std::string& dir) {
                 kExitBadInput);
   }
   std::filesystem::create_directories(root, error);
-  if (error) return Fail(Tr("cannot create {}: {}", dir, error.message()));
+  if (error) return Fail(Tr("cannot create {}: {}", dir, i18n::ErrnoMessage(error)));
   ::chmod(root.c_str(), 0750);
 
   crypto::PrivateKey key = crypto::PrivateKey::Generate();
@@ -532,7 +532,7 @@ int RunImport(AdminClient& client, const std::string& path, const std::string& s
   std::ifstream file(path, std::ios::binary);
   uintmax_t size = std::filesystem::file_size(path, error);
   if (!file || error) {
-    return Fail(Tr("cannot read {}: {}", path, std::strerror(errno)), kExitBadInput);
+    return Fail(Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)), kExitBadInput);
   }
   const std::string file_name = std::filesystem::path(path).filename().string();
   request.set_file_name(file_name);
@@ -629,7 +629,7 @@ int RunExport(AdminClient& client, const proto::ExportRequest& request, const st
     std::ofstream file(out, std::ios::binary);
     file << reply.content();
     file.close();
-    if (!file) return Fail(Tr("cannot write {}: {}", out, std::strerror(errno)));
+    if (!file) return Fail(Tr("cannot write {}: {}", out, i18n::ErrnoMessage(errno)));
     std::cerr << Tr("wrote {} rows to {}", reply.rows(), out) << "\n";
   }
   return 0;

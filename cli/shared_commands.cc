@@ -246,7 +246,7 @@ int RunExport(AdminClient& client, const std::string& period, const std::string&
   std::ofstream file(out, std::ios::binary);
   file << reply.content();
   file.close();
-  if (!file) return Fail(Tr("cannot write {}: {}", out, std::strerror(errno)));
+  if (!file) return Fail(Tr("cannot write {}: {}", out, i18n::ErrnoMessage(errno)));
   std::cerr << Tr("wrote {} rows of release {} of {} to {}", reply.rows(), reply.release_number(),
                   period, out)
             << "\n";

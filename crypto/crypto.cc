@@ -59,7 +59,7 @@ std::string BioContents(BIO* bio) {
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+    return absl::NotFoundError(Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -76,7 +76,7 @@ absl::Status WriteNewFile(const std::string& path, std::string_view contents, mo
              "mean to replace it",
              path));
     }
-    return absl::PermissionDeniedError(Tr("cannot create {}: {}", path, std::strerror(errno)));
+    return absl::PermissionDeniedError(Tr("cannot create {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   ::fchmod(fd, mode);  // The umask may have narrowed or widened nothing; pin it.
   size_t written = 0;
@@ -87,13 +87,13 @@ absl::Status WriteNewFile(const std::string& path, std::string_view contents, mo
       int saved = errno;
       ::close(fd);
       ::unlink(path.c_str());
-      return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(saved)));
+      return absl::InternalError(Tr("cannot write {}: {}", path, i18n::ErrnoMessage(saved)));
     }
     written += n;
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(path.c_str());
-    return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(errno)));
+    return absl::InternalError(Tr("cannot write {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   return absl::OkStatus();
 }
@@ -349,7 +349,7 @@ absl::Status WriteKeyPair(const PrivateKey& key, const std::string& private_path
 absl::StatusOr<PrivateKey> ReadPrivateKey(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) {
-    return absl::NotFoundError(Tr("private key {} not found: {}", path, std::strerror(errno)));
+    return absl::NotFoundError(Tr("private key {} not found: {}", path, i18n::ErrnoMessage(errno)));
   }
   if ((info.st_mode & 0077) != 0) {
     return absl::PermissionDeniedError(

@@ -176,7 +176,7 @@ absl::Status WriteNewFile(const std::string& path, std::string_view text, mode_t
       return absl::AlreadyExistsError(
           Tr("{} already exists; move it away or choose another path", path));
     }
-    return absl::PermissionDeniedError(Tr("cannot create {}: {}", path, std::strerror(errno)));
+    return absl::PermissionDeniedError(Tr("cannot create {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   ::fchmod(fd, mode);
   size_t written = 0;
@@ -184,12 +184,12 @@ absl::Status WriteNewFile(const std::string& path, std::string_view text, mode_t
     ssize_t count = ::write(fd, text.data() + written, text.size() - written);
     if (count < 0) {
       ::close(fd);
-      return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(errno)));
+      return absl::InternalError(Tr("cannot write {}: {}", path, i18n::ErrnoMessage(errno)));
     }
     written += static_cast<size_t>(count);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return absl::InternalError(Tr("cannot write {}: {}", path, std::strerror(errno)));
+    return absl::InternalError(Tr("cannot write {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   return absl::OkStatus();
 }
@@ -239,7 +239,7 @@ absl::Status GenerateTlsKey(const std::string& path) {
 absl::StatusOr<std::string> ReadPrivateKeyPem(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) {
-    return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+    return absl::NotFoundError(Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   if ((info.st_mode & 077) != 0) {
     return absl::PermissionDeniedError(
@@ -249,7 +249,7 @@ absl::StatusOr<std::string> ReadPrivateKeyPem(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)));
   return buffer.str();
 }
 

@@ -27,7 +27,7 @@ using i18n::Tr;
 
 absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, std::strerror(errno)));
+  if (!in) return absl::NotFoundError(Tr("cannot read {}: {}", path, i18n::ErrnoMessage(errno)));
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

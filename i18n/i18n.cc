@@ -1,6 +1,7 @@
 #include "i18n/i18n.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -115,6 +116,22 @@ std::string_view Translate(Lang lang, std::string_view msgid) {
 
 bool HasTranslation(std::string_view msgid) {
   return ChineseCatalog().contains(std::string(msgid));
+}
+
+std::string ErrnoMessage(int error) {
+  // strerrordesc_np (glibc 2.32 and later) is English whatever the process
+  // locale, so it can be looked up in the catalog. It returns null for an
+  // unknown value.
+  const char* english = strerrordesc_np(error);
+  if (english == nullptr) return Tr("error {}", error);
+  return std::string(Translate(CurrentLang(), english));
+}
+
+std::string ErrnoMessage(const std::error_code& error) {
+  if (error.category() == std::generic_category() || error.category() == std::system_category()) {
+    return ErrnoMessage(error.value());
+  }
+  return error.message();
 }
 
 }  // namespace yreb::i18n

@@ -7,11 +7,12 @@
 #ifndef YREB_I18N_I18N_H_
 #define YREB_I18N_I18N_H_
 
+#include <fmt/format.h>
+
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "absl/strings/string_view.h"
 
@@ -61,6 +62,14 @@ std::string_view Translate(Lang lang, std::string_view msgid);
 
 // Returns true when the Chinese catalog has an entry for `msgid`.
 bool HasTranslation(std::string_view msgid);
+
+// Returns the text of the errno value `error` in this thread's language:
+// glibc's English description, or the catalog's translation of it. The
+// catalog has the errors of files, disks and sockets that messages show.
+std::string ErrnoMessage(int error);
+// Returns ErrnoMessage(error.value()) for a system or generic error code,
+// as std::filesystem sets, and error.message() for other categories.
+std::string ErrnoMessage(const std::error_code& error);
 
 // Formats a message in this thread's language. `msgid` uses fmt's "{}"
 // placeholders; the Chinese text must use the same number of placeholders.

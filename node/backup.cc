@@ -95,7 +95,7 @@ class DatabaseLock {
     if (fd_ < 0) {
       return absl::PermissionDeniedError(
           Tr("cannot open {}: {}; run restore as the service user or root", lock_path.string(),
-             std::strerror(errno)));
+             i18n::ErrnoMessage(errno)));
     }
     struct flock lock {};
     lock.l_type = F_WRLCK;
@@ -155,7 +155,7 @@ absl::Status CheckBackup(const Config& config, const BackupManifest& manifest,
   }
   if (error) {
     return absl::NotFoundError(
-        Tr("cannot list {}: {}", (from / kBackupDbDir).string(), error.message()));
+        Tr("cannot list {}: {}", (from / kBackupDbDir).string(), i18n::ErrnoMessage(error)));
   }
   return absl::OkStatus();
 }
@@ -175,7 +175,7 @@ absl::Status CopyAndCheckFiles(const BackupManifest& manifest, const fs::path& f
     std::ifstream in(source, std::ios::binary);
     if (!in) {
       return absl::NotFoundError(
-          Tr("backup file {} is missing: {}", file.path, std::strerror(errno)));
+          Tr("backup file {} is missing: {}", file.path, i18n::ErrnoMessage(errno)));
     }
     fs::path target = to / fs::path(file.path).filename();
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
@@ -255,13 +255,13 @@ absl::Status CheckAndMarkCopy(const BackupManifest& manifest, const fs::path& co
 absl::Status ChownTree(const fs::path& root, uid_t uid, gid_t gid) {
   std::error_code error;
   if (::lchown(root.c_str(), uid, gid) != 0) {
-    return absl::InternalError(Tr("cannot change the owner of {}: {}", root.string(),
-                                  std::strerror(errno)));
+    return absl::InternalError(
+        Tr("cannot change the owner of {}: {}", root.string(), i18n::ErrnoMessage(errno)));
   }
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(root, error)) {
     if (::lchown(entry.path().c_str(), uid, gid) != 0) {
       return absl::InternalError(Tr("cannot change the owner of {}: {}", entry.path().string(),
-                                    std::strerror(errno)));
+                                    i18n::ErrnoMessage(errno)));
     }
   }
   return absl::OkStatus();
@@ -277,8 +277,8 @@ absl::StatusOr<std::string> SwapIn(const fs::path& copy, const fs::path& data_di
   std::error_code error;
   if (!fs::exists(data_dir, error)) {
     if (::rename(copy.c_str(), data_dir.c_str()) != 0) {
-      return absl::InternalError(Tr("cannot rename {} to {}: {}", copy.string(),
-                                    data_dir.string(), std::strerror(errno)));
+      return absl::InternalError(Tr("cannot rename {} to {}: {}", copy.string(), data_dir.string(),
+                                    i18n::ErrnoMessage(errno)));
     }
     return std::string();
   }
@@ -288,25 +288,25 @@ absl::StatusOr<std::string> SwapIn(const fs::path& copy, const fs::path& data_di
     // The restore is done; the old database now sits under the copy's name,
     // which is kept rather than lost.
     if (::rename(copy.c_str(), kept.c_str()) != 0) {
-      spdlog::warn("restored, but cannot rename the old data directory {} to {}: {}",
-                   copy.string(), kept.string(), std::strerror(errno));
+      spdlog::warn("restored, but cannot rename the old data directory {} to {}: {}", copy.string(),
+                   kept.string(), i18n::ErrnoMessage(errno));
       return copy.string();
     }
     return kept.string();
   }
   if (errno != EINVAL && errno != ENOSYS) {
     return absl::InternalError(Tr("cannot swap {} and {}: {}", copy.string(), data_dir.string(),
-                                  std::strerror(errno)));
+                                  i18n::ErrnoMessage(errno)));
   }
   if (::rename(data_dir.c_str(), kept.c_str()) != 0) {
     return absl::InternalError(Tr("cannot rename {} to {}: {}", data_dir.string(), kept.string(),
-                                  std::strerror(errno)));
+                                  i18n::ErrnoMessage(errno)));
   }
   if (::rename(copy.c_str(), data_dir.c_str()) != 0) {
     int saved = errno;
     ::rename(kept.c_str(), data_dir.c_str());
     return absl::InternalError(Tr("cannot rename {} to {}: {}", copy.string(), data_dir.string(),
-                                  std::strerror(saved)));
+                                  i18n::ErrnoMessage(saved)));
   }
   return kept.string();
 }
@@ -431,7 +431,7 @@ absl::StatusOr<std::unique_ptr<StagedBackup>> StagedBackup::Create(storage::Stor
         Tr("cannot create the backups directory {}: {}. The node stages backups beside data_dir, "
            "so data_dir must be a subdirectory of a directory the node may write (for the "
            "service: data_dir = \"/var/lib/yreb-sync/data\")",
-           backups_dir.string(), error.message()));
+           backups_dir.string(), i18n::ErrnoMessage(error)));
   }
   ::chmod(backups_dir.c_str(), 0700);
   RemoveStaleStaging(backups_dir);
@@ -444,7 +444,7 @@ absl::StatusOr<std::unique_ptr<StagedBackup>> StagedBackup::Create(storage::Stor
   }
   fs::create_directory(staged->dir_, error);
   if (error) {
-    return absl::InternalError(Tr("cannot create {}: {}", staged->dir_, error.message()));
+    return absl::InternalError(Tr("cannot create {}: {}", staged->dir_, i18n::ErrnoMessage(error)));
   }
 
   fs::path db_dir = fs::path(staged->dir_) / kBackupDbDir;
@@ -470,7 +470,9 @@ absl::StatusOr<std::unique_ptr<StagedBackup>> StagedBackup::Create(storage::Stor
     staged->total_bytes_ += file.size;
     staged->files_.push_back(std::move(file));
   }
-  if (error) return absl::InternalError(Tr("cannot list {}: {}", db_dir.string(), error.message()));
+  if (error)
+    return absl::InternalError(
+        Tr("cannot list {}: {}", db_dir.string(), i18n::ErrnoMessage(error)));
   std::sort(staged->files_.begin(), staged->files_.end(),
             [](const BackupFile& a, const BackupFile& b) { return a.path < b.path; });
   return staged;
@@ -552,7 +554,9 @@ absl::StatusOr<RestoreResult> RestoreBackup(const Config& config, const std::str
   fs::path copy = data_dir.string() + ".restore-" + time;
   fs::remove_all(copy, error);
   fs::create_directories(copy, error);
-  if (error) return absl::InternalError(Tr("cannot create {}: {}", copy.string(), error.message()));
+  if (error)
+    return absl::InternalError(
+        Tr("cannot create {}: {}", copy.string(), i18n::ErrnoMessage(error)));
   ::chmod(copy.c_str(), 0700);
   auto remove_copy = [&copy] {
     std::error_code ignored;

@@ -45,7 +45,7 @@ absl::Status ApplyBootstrapManifest(const std::string& path, federation::Members
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
-        Tr("cannot read federation.manifest {}: {}", path, std::strerror(errno)));
+        Tr("cannot read federation.manifest {}: {}", path, i18n::ErrnoMessage(errno)));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();

@@ -89,8 +89,8 @@ absl::Status PrepareSocketPath(const std::string& socket_path) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
-    return absl::PermissionDeniedError(
-        Tr("cannot create the admin socket directory {}: {}", dir.string(), error.message()));
+    return absl::PermissionDeniedError(Tr("cannot create the admin socket directory {}: {}",
+                                          dir.string(), i18n::ErrnoMessage(error)));
   }
   // Owner and group only: the socket directory is the permission boundary.
   ::chmod(dir.c_str(), 0750);

@@ -1,12 +1,15 @@
+#include "i18n/i18n.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
-
-#include "i18n/i18n.h"
+#include <system_error>
 
 namespace yreb {
 namespace {
@@ -104,6 +107,28 @@ TEST(I18nTest, TranslationsKeepPlaceholderCount) {
     ++checked;
   }
   EXPECT_GT(checked, 0u);
+}
+
+TEST(I18nTest, ErrnoMessagesInChinese) {
+  i18n::ScopedLang chinese(i18n::Lang::kChinese);
+  EXPECT_EQ(i18n::ErrnoMessage(ENOENT), "没有那个文件或目录");
+  EXPECT_EQ(i18n::ErrnoMessage(ENOSPC), "设备上没有空间");
+  EXPECT_EQ(i18n::ErrnoMessage(std::make_error_code(std::errc::permission_denied)), "权限不够");
+  EXPECT_EQ(i18n::ErrnoMessage(100000), "错误 100000");
+  // The errors of files, disks and sockets that messages show.
+  for (int error :
+       {EPERM,   ENOENT, EIO,          EACCES,       EEXIST,     ENOTDIR, EISDIR, EINVAL, EMFILE,
+        ENOSPC,  EROFS,  ENAMETOOLONG, ENOTEMPTY,    EDQUOT,     EBUSY,   ENOMEM, ELOOP,  EXDEV,
+        ETXTBSY, EAGAIN, EADDRINUSE,   ECONNREFUSED, ECONNRESET, EPIPE,   ENXIO}) {
+    EXPECT_TRUE(i18n::HasTranslation(strerrordesc_np(error))) << strerrordesc_np(error);
+  }
+}
+
+TEST(I18nTest, ErrnoMessagesInEnglish) {
+  i18n::ScopedLang english(i18n::Lang::kEnglish);
+  EXPECT_EQ(i18n::ErrnoMessage(ENOENT), "No such file or directory");
+  EXPECT_EQ(i18n::ErrnoMessage(std::error_code(ENOSPC, std::system_category())),
+            "No space left on device");
 }
 
 TEST(I18nTest, LanguageFromEnvironment) {
