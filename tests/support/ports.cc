@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace yreb::testing {
 namespace {
@@ -51,7 +52,8 @@ PortBand::PortBand(int count) {
   if (std::filesystem::create_directory(dir, error)) ::chmod(dir.c_str(), 01777);
 
   std::vector<int> bands;
-  for (int first = kLowestPort; first + kBandSize <= EphemeralLow(); first += kBandSize) {
+  const int ephemeral_low = EphemeralLow();
+  for (int first = kLowestPort; first + kBandSize <= ephemeral_low; first += kBandSize) {
     bands.push_back(first);
   }
   std::mt19937 random(std::random_device{}());
