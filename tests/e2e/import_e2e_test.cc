@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "crypto/crypto.h"
 #include "node/config.h"
 #include "proto/admin.grpc.pb.h"
 #include "proto/entry.h"
@@ -145,10 +146,16 @@ TEST(ImportE2eTest, StoredRecordsAreCanonical) {
   ASSERT_TRUE(store.ok()) << store.status();
   int records = 0;
   std::vector<std::string> notes;
+  std::vector<std::string> file_hashes;
   absl::Status scanned =
       (*store)->ScanEntries(420000, 1, [&](uint64_t sequence, std::string_view encoded) {
         absl::StatusOr<entry::EntryView> view = entry::Decode(encoded);
         EXPECT_TRUE(view.ok()) << sequence;
+        if (view.ok() && view->kind == proto::ENTRY_KIND_IMPORT_COMMIT) {
+          proto::ImportCommit commit;
+          EXPECT_TRUE(commit.ParseFromString(std::string(view->body))) << sequence;
+          file_hashes.push_back(commit.file_sha256());
+        }
         if (!view.ok() || view->kind != proto::ENTRY_KIND_RECORD) return true;
         proto::Record record;
         EXPECT_TRUE(record.ParseFromString(std::string(view->body))) << sequence;
@@ -161,6 +168,15 @@ TEST(ImportE2eTest, StoredRecordsAreCanonical) {
   ASSERT_TRUE(scanned.ok()) << scanned;
   EXPECT_EQ(records, report["new"].get<int>() + 2);
   EXPECT_EQ(notes, std::vector<std::string>{"修订, 见\"说明\""});
+  // Each commit names the SHA-256 of the file's bytes.
+  auto file_hash = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return crypto::ToHex(crypto::Sha256(bytes.str()));
+  };
+  EXPECT_EQ(file_hashes,
+            (std::vector<std::string>{file_hash(Testdata(kHubeiRealEstate)), file_hash(file)}));
 }
 
 TEST(ImportE2eTest, CensusTableWithMappingFile) {
