@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -247,18 +248,19 @@ absl::Status CheckLayout(const CheckedFile& checked, internal::Collector& collec
   return absl::OkStatus();
 }
 
-// Sorts `order`. A file read in two halves is sorted in two halves too, the
-// second on another thread, and the halves are then merged.
-void SortCandidates(std::vector<std::pair<uint64_t, uint32_t>>& order, size_t split) {
-  if (split == 0 || split >= order.size()) {
-    std::sort(order.begin(), order.end());
+// Sorts `hashes`. A file read in two halves is sorted in two halves too,
+// the second on another thread, and the halves are then merged.
+void SortHashes(std::vector<uint64_t>& hashes, size_t split) {
+  if (split == 0 || split >= hashes.size()) {
+    std::sort(hashes.begin(), hashes.end());
     return;
   }
-  auto middle = order.begin() + static_cast<std::ptrdiff_t>(split);
-  std::future<void> later = std::async(std::launch::async, [&] { std::sort(middle, order.end()); });
-  std::sort(order.begin(), middle);
+  auto middle = hashes.begin() + static_cast<std::ptrdiff_t>(split);
+  std::future<void> later =
+      std::async(std::launch::async, [&] { std::sort(middle, hashes.end()); });
+  std::sort(hashes.begin(), middle);
   later.get();
-  std::inplace_merge(order.begin(), middle, order.end());
+  std::inplace_merge(hashes.begin(), middle, hashes.end());
 }
 
 // Reads the file again, visiting the candidates `sink` selects; row errors
@@ -374,30 +376,40 @@ absl::StatusOr<ParseResult> CheckFile(std::string_view bytes, const ImportOption
     return status;
   }
 
-  // Candidates sorted by cell hash, then by their number: the first of each
-  // run is the first of its cell, the rest are duplicates.
+  // The cell hashes sorted: a value that occurs more than once is a cell
+  // and its repeats. Repeats are rare, so only their values are kept, and a
+  // pass in file order then finds which candidate each repeat repeats.
   const size_t count = hashes.hashes.size();
-  std::vector<std::pair<uint64_t, uint32_t>> order(count);
-  for (size_t i = 0; i < count; ++i) order[i] = {hashes.hashes[i], static_cast<uint32_t>(i)};
-  hashes.hashes = std::vector<uint64_t>();
-  SortCandidates(order, split);
-  checked->first.assign(count, false);
-  checked->cells.reserve(count);
-  std::vector<std::pair<size_t, size_t>> duplicates;  // (first, again) by number
-  size_t run_start = 0;
-  for (size_t i = 0; i < count; ++i) {
-    if (i > 0 && order[i].first == order[i - 1].first) {
-      duplicates.emplace_back(order[run_start].second, order[i].second);
-      continue;
+  std::vector<uint64_t> sorted = hashes.hashes;
+  SortHashes(sorted, split);
+  std::vector<uint64_t> repeated;  // sorted, each value once
+  for (size_t i = 1; i < count; ++i) {
+    if (sorted[i] == sorted[i - 1] && (repeated.empty() || repeated.back() != sorted[i])) {
+      repeated.push_back(sorted[i]);
     }
-    run_start = i;
-    checked->first[order[i].second] = true;
-    checked->cells.push_back(order[i].first);
-    if (hashes.without_status[order[i].second]) result.status_missing = true;
   }
-  order = std::vector<std::pair<uint64_t, uint32_t>>();
-  checked->cells.shrink_to_fit();
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  sorted.shrink_to_fit();
+  checked->cells = std::move(sorted);
   result.observation_count = checked->cells.size();
+
+  checked->first.assign(count, true);
+  std::vector<std::pair<size_t, size_t>> duplicates;  // (first, again) by number
+  if (!repeated.empty()) {
+    std::unordered_map<uint64_t, size_t> first_of;
+    for (size_t i = 0; i < count; ++i) {
+      uint64_t hash = hashes.hashes[i];
+      if (!std::binary_search(repeated.begin(), repeated.end(), hash)) continue;
+      auto [it, inserted] = first_of.emplace(hash, i);
+      if (inserted) continue;
+      checked->first[i] = false;
+      duplicates.emplace_back(it->second, i);
+    }
+  }
+  for (size_t i = 0; i < count && !result.status_missing; ++i) {
+    if (checked->first[i] && hashes.without_status[i]) result.status_missing = true;
+  }
+  hashes.hashes = std::vector<uint64_t>();
 
   if (!duplicates.empty()) {
     // Reads the duplicates and the candidates they repeat, to compare their
