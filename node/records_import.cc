@@ -29,15 +29,15 @@ std::string FormatRowError(const importers::RowError& error) {
 }
 
 // Observations on their way from the thread that reads the file to the
-// writer thread, already serialized there: per record, its serialization
+// writer thread, already serialized there. Each record is serialized
 // without the revision (field 9) and the import id (field 13), which only
-// the writer assigns, cut where the revision goes. Both parts are in field
-// order, so head + revision + tail + import id is what SerializeAsString
-// gives for the whole record.
+// the writer assigns, in two parts cut where the revision goes. Both parts
+// are in field order, so head + revision + tail + import id is what
+// SerializeAsString gives for the whole record.
 class PreparedBlock {
  public:
   struct Item {
-    uint32_t at = 0;  // of the head in `bytes`, the tail following it
+    uint32_t at = 0;  // offset of the head in `bytes_`, with the tail right after it
     uint32_t head_size = 0;
     uint32_t tail_size = 0;
     // Fields 1 to 4 (indicator, region, period, value) in the head, as
@@ -86,7 +86,7 @@ class PreparedBlock {
   std::string_view Tail(const Item& item) const {
     return std::string_view(bytes_).substr(item.at + item.head_size, item.tail_size);
   }
-  // Field 1 to 4 of the record.
+  // Returns field 1, 2, 3 or 4 of the record: indicator, region, period or value.
   std::string_view Field(const Item& item, int field) const {
     return std::string_view(bytes_).substr(item.at + item.field_at[field - 1],
                                            item.field_size[field - 1]);
