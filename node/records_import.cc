@@ -116,10 +116,6 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
   importers::ImportOptions options;
   options.file_name = request.file_name().empty() ? "(stdin)" : request.file_name();
   options.mapping = request.mapping();
-  // Two passes over the file: the first checks every row and keeps a few
-  // bytes per cell. The second reads the file again on this thread while the
-  // job below appends the observations one at a time. A large file then costs little
-  // memory beyond its own bytes.
   // The file's hash goes into the import's commit entry. Another thread
   // computes it while this one checks the file, as the check leaves the
   // second core idle for part of its time.
@@ -129,6 +125,10 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
       return crypto::ToHex(crypto::Sha256(content));
     });
   }
+  // Two passes over the file: the first checks every row and keeps a few
+  // bytes per cell. The second reads the file again on this thread while the
+  // job below appends the observations one at a time. A large file then costs little
+  // memory beyond its own bytes.
   absl::StatusOr<importers::ParseResult> parsed =
       importers::CheckFile(request.content(), options, *catalog, province_);
   if (!parsed.ok()) return absl::InvalidArgumentError(parsed.status().message());
