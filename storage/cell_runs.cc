@@ -30,21 +30,33 @@ void PutVarint64(std::string* out, uint64_t value) {
   out->push_back(static_cast<char>(value));
 }
 
+namespace {
+
+// Appends CellPrefix(indicator, region, period) to `*out`.
+void AppendCellPrefix(std::string_view indicator, std::string_view region, std::string_view period,
+                      std::string* out) {
+  out->append(indicator);
+  out->push_back('\0');
+  if (region.empty()) return;
+  out->append(region);
+  out->push_back('\0');
+  if (period.empty()) return;
+  out->append(period);
+  out->push_back('\0');
+}
+
+}  // namespace
+
 std::string SeriesPrefix(std::string_view indicator, std::string_view region) {
-  std::string key(indicator);
-  key.push_back('\0');
-  if (region.empty()) return key;
-  key.append(region);
-  key.push_back('\0');
+  std::string key;
+  AppendCellPrefix(indicator, region, "", &key);
   return key;
 }
 
 std::string CellPrefix(std::string_view indicator, std::string_view region,
                        std::string_view period) {
-  std::string key = SeriesPrefix(indicator, region);
-  if (region.empty() || period.empty()) return key;
-  key.append(period);
-  key.push_back('\0');
+  std::string key;
+  AppendCellPrefix(indicator, region, period, &key);
   return key;
 }
 
@@ -73,17 +85,7 @@ std::string RevisionKey(const CellRevision& cell) {
 
 void AppendRevisionKey(std::string_view indicator, std::string_view region, std::string_view period,
                        uint32_t revision, uint32_t origin, uint64_t sequence, std::string* out) {
-  // CellPrefix, written in place.
-  out->append(indicator);
-  out->push_back('\0');
-  if (!region.empty()) {
-    out->append(region);
-    out->push_back('\0');
-    if (!period.empty()) {
-      out->append(period);
-      out->push_back('\0');
-    }
-  }
+  AppendCellPrefix(indicator, region, period, out);
   PutBigEndian(out, revision, 4);
   PutBigEndian(out, origin, 4);
   PutBigEndian(out, sequence, 8);
