@@ -16,12 +16,6 @@ namespace {
 
 using i18n::Tr;
 
-// Scratch form of a cell's latest revision: revision|withdrawn|status|value.
-std::string EncodeLatest(uint32_t revision, bool withdrawn, proto::DataStatus status,
-                         std::string_view value) {
-  return fmt::format("{}|{}|{}|{}", revision, withdrawn ? 1 : 0, static_cast<int>(status), value);
-}
-
 bool HasControlBytes(std::string_view text) {
   for (unsigned char c : text) {
     if (c < 0x20 || c == 0x7f) return true;
@@ -30,6 +24,11 @@ bool HasControlBytes(std::string_view text) {
 }
 
 }  // namespace
+
+std::string Records::EncodeLatest(uint32_t revision, bool withdrawn, proto::DataStatus status,
+                                  std::string_view value) {
+  return fmt::format("{}|{}|{}|{}", revision, withdrawn ? 1 : 0, static_cast<int>(status), value);
+}
 
 std::string Records::CellKey(std::string_view indicator, std::string_view region,
                              std::string_view period) {

@@ -72,6 +72,10 @@ class Records {
     // the numbers are equal and the status is the same or not given.
     bool Unchanged(std::string_view new_value, proto::DataStatus new_status) const;
   };
+  // Returns the scratch space's form of a cell's latest revision:
+  // revision|withdrawn|status|value, which LatestInGroup reads.
+  static std::string EncodeLatest(uint32_t revision, bool withdrawn, proto::DataStatus status,
+                                  std::string_view value);
   // Returns the key of a cell in a commit group's scratch space.
   static std::string CellKey(std::string_view indicator, std::string_view region,
                              std::string_view period);

@@ -232,7 +232,7 @@ absl::StatusOr<proto::ImportReply> Records::Import(const proto::ImportRequest& r
                          ? context.scratch().end()
                          : context.scratch().find(CellKey(indicator, region, period));
       if (written != context.scratch().end()) {
-        written->second = fmt::format("{}|0|{}|{}", revision, static_cast<int>(item.status), value);
+        written->second = EncodeLatest(revision, false, item.status, value);
       }
       if (++in_chunk >= chunk) {
         // The import's cells are distinct, so the next chunk's lookups need
