@@ -74,8 +74,8 @@ class Batch {
   void PutHead(const entry::Head& head);
   void PutTip(const Tip& tip);
   void PutCell(const CellRevision& cell);
-  // PutCell without building a CellRevision, for a writer that has the
-  // names as views.
+  // Indexes a cell revision as PutCell(const CellRevision&) does, from
+  // names a writer has as views, without copying them into a CellRevision.
   void PutCell(std::string_view indicator, std::string_view region, std::string_view period,
                uint32_t revision, uint32_t origin, uint64_t sequence, uint64_t import_id);
   void PutMeta(std::string_view key, std::string_view value);
